@@ -1,0 +1,99 @@
+#pragma once
+/// @file
+/// Errors and warnings shared by every concept (STYLE §3).
+///
+/// Every error carries a stable `ErrorKind`, the `source` it came from (a file
+/// name or "<memory>"), `where` in that source (a byte offset, a keyword, an XML
+/// line, a gate path) and the `reason`. `what()` joins them:
+/// `x.fcs: HEADER byte 26: DATA begin 91234 is past end of file (80000 bytes)`.
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace escapade {
+
+/// What went wrong, for callers that branch on it and for the CLI's exit code.
+/// The values are stable: new ones are only ever appended.
+enum class ErrorKind {
+  io,                ///< a file could not be opened, mapped, read or written
+  format,            ///< the bytes or text do not follow the format (bad HEADER, TEXT, XML, CSV)
+  truncated,         ///< the input ends before a segment it declares
+  unsupported,       ///< valid input that Escapade does not handle (e.g. FCS $MODE C)
+  reference,         ///< a name or id refers to nothing (unknown channel, gate, transform)
+  structure,         ///< references form an invalid shape (cycle, duplicate id)
+  numeric,           ///< a numerical condition fails (singular matrix, invalid transform parameters)
+  invalid_argument,  ///< a caller passed a value outside the documented range
+};
+
+/// A short lowercase name of the kind ("format", "io", …), used in JSON output.
+[[nodiscard]] std::string_view to_string(ErrorKind kind) noexcept;
+
+/// Root of Escapade's exception hierarchy. Catch this to catch everything.
+class Error : public std::runtime_error {
+ public:
+  /// @param kind   the family of failure.
+  /// @param source file name or "<memory>"; may be empty when there is no source.
+  /// @param where  the place inside the source; may be empty.
+  /// @param reason what is wrong, in words.
+  Error(ErrorKind kind, std::string source, std::string where, std::string reason);
+
+  [[nodiscard]] ErrorKind kind() const noexcept { return my_kind; }
+  [[nodiscard]] const std::string& source() const noexcept { return my_source; }
+  [[nodiscard]] const std::string& where() const noexcept { return my_where; }
+  [[nodiscard]] const std::string& reason() const noexcept { return my_reason; }
+
+ private:
+  ErrorKind my_kind;
+  std::string my_source;
+  std::string my_where;
+  std::string my_reason;
+};
+
+/// An FCS file could not be read or written.
+class FcsError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A Gating-ML document is malformed or inconsistent.
+class GatingMlError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A FlowJo workspace is malformed or refers to what is not there.
+class WorkspaceError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A gating tree cannot be built or evaluated (unknown parent, cycle, missing channel).
+class GateTreeError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Any other user input is wrong (a CSV matrix, a panel, a manifest, an argument).
+class InputError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Something worth telling the user that did not stop the work: same fields as an Error.
+struct Warning {
+  std::string source;  ///< file name or "<memory>"
+  std::string where;   ///< place inside the source
+  std::string reason;  ///< what was odd and what Escapade did about it
+
+  /// "source: where: reason", as Error::what() reads.
+  [[nodiscard]] std::string message() const;
+  friend bool operator==(const Warning&, const Warning&) = default;
+};
+
+/// Joins source, where and reason the way Error::what() does.
+[[nodiscard]] std::string format_message(std::string_view source, std::string_view where,
+                                         std::string_view reason);
+
+}  // namespace escapade

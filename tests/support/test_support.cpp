@@ -1,0 +1,96 @@
+#include "tests/support/test_support.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <stdexcept>
+
+namespace escapade::testing {
+
+std::filesystem::path shared_dir() { return std::filesystem::path(ESCAPADE_SHARED_DIR); }
+std::filesystem::path data_path(const std::string& relative) { return shared_dir() / "data" / relative; }
+
+std::vector<std::byte> read_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path.string());
+  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::byte> out(chars.size());
+  if (!chars.empty()) std::memcpy(out.data(), chars.data(), chars.size());
+  return out;
+}
+
+NpyArray read_npy(const std::filesystem::path& path) {
+  auto bytes = read_bytes(path);
+  if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0) {
+    throw std::runtime_error(path.string() + ": not a .npy file");
+  }
+  const auto major = static_cast<unsigned>(bytes[6]);
+  std::size_t header_len = 0;
+  std::size_t offset = 0;
+  if (major == 1) {
+    header_len = static_cast<std::size_t>(bytes[8]) | (static_cast<std::size_t>(bytes[9]) << 8);
+    offset = 10;
+  } else {
+    header_len = 0;
+    for (int i = 0; i < 4; ++i) header_len |= static_cast<std::size_t>(bytes[8 + i]) << (8 * i);
+    offset = 12;
+  }
+  std::string header(reinterpret_cast<const char*>(bytes.data()) + offset, header_len);
+  offset += header_len;
+  std::smatch m;
+  if (!std::regex_search(header, m, std::regex("'descr': *'([<|>])([fi])([0-9]+)'"))) {
+    throw std::runtime_error(path.string() + ": unsupported descr in " + header);
+  }
+  const char kind = m[2].str()[0];
+  const int width = std::stoi(m[3].str());
+  const bool fortran = header.find("'fortran_order': True") != std::string::npos;
+  std::smatch s;
+  if (!std::regex_search(header, s, std::regex("'shape': *\\(([0-9]+), *([0-9]*)\\)"))) {
+    throw std::runtime_error(path.string() + ": unsupported shape in " + header);
+  }
+  NpyArray a;
+  a.rows = std::stoul(s[1].str());
+  a.cols = s[2].str().empty() ? 1 : std::stoul(s[2].str());
+  const std::size_t n = a.rows * a.cols;
+  if (bytes.size() < offset + n * static_cast<std::size_t>(width)) {
+    throw std::runtime_error(path.string() + ": truncated");
+  }
+  std::vector<double> flat(n);
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data()) + offset;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (kind == 'f' && width == 8) {
+      std::memcpy(&flat[i], p + 8 * i, 8);
+    } else if (kind == 'f' && width == 4) {
+      float f;
+      std::memcpy(&f, p + 4 * i, 4);
+      flat[i] = f;
+    } else if (kind == 'i' && width == 8) {
+      std::int64_t v;
+      std::memcpy(&v, p + 8 * i, 8);
+      flat[i] = static_cast<double>(v);
+    } else {
+      throw std::runtime_error(path.string() + ": unsupported dtype");
+    }
+  }
+  a.values.resize(n);
+  for (std::size_t r = 0; r < a.rows; ++r) {
+    for (std::size_t c = 0; c < a.cols; ++c) {
+      a.values[r * a.cols + c] = fortran ? flat[c * a.rows + r] : flat[r * a.cols + c];
+    }
+  }
+  return a;
+}
+
+NpyArray read_raw_f64(const std::filesystem::path& path, std::size_t cols) {
+  auto bytes = read_bytes(path);
+  NpyArray a;
+  a.cols = cols;
+  a.rows = bytes.size() / 8 / cols;
+  a.values.resize(a.rows * cols);
+  std::memcpy(a.values.data(), bytes.data(), a.values.size() * 8);
+  return a;
+}
+
+}  // namespace escapade::testing
