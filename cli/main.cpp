@@ -1,2 +1,44 @@
+// escapade: the command-line front end. A dispatcher plus one file per command
+// (STYLE §9); all domain logic lives in libescapade.
 #include <cstdio>
-int main() { return 0; }
+#include <iostream>
+#include <vector>
+
+#include "cli/common.hpp"
+#include "libescapade/version.hpp"
+
+int main(int argc, char** argv) {
+  using namespace escapade::cli;
+  CLI::App app{"escapade: flow cytometry from raw FCS file to cohort statistics"};
+  app.set_version_flag("--version", std::string("escapade ") + escapade::version_string);
+  app.require_subcommand(1);
+  std::vector<Command> commands{add_info(app), add_export(app)};
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? exit_ok : exit_usage;
+  }
+  std::string name = "escapade";
+  try {
+    for (auto& c : commands) {
+      if (c.app->parsed()) {
+        name = "escapade " + c.app->get_name();
+        return c.run();
+      }
+    }
+    return exit_usage;
+  } catch (const escapade::Error& e) {
+    std::cout.flush();
+    std::cerr << name << ": " << e.what() << '\n';
+    return exit_code(e.kind());
+  } catch (const std::bad_alloc&) {
+    std::cout.flush();
+    std::cerr << name << ": out of memory\n";
+    return exit_failure;
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << name << ": " << e.what() << '\n';
+    return exit_failure;
+  }
+}

@@ -1,0 +1,40 @@
+#pragma once
+// Shared options and helpers of the escapade commands (STYLE §9).
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "libescapade/base/error.hpp"
+
+namespace escapade::cli {
+
+/// Options every command understands.
+struct CommonOptions {
+  int threads = 0;     // 0 = all cores
+  bool json = false;   // machine-readable output on stdout
+  bool quiet = false;  // no warnings on stderr
+};
+
+/// Adds --threads, --json and --quiet to a subcommand.
+void add_common_options(CLI::App& app, CommonOptions& options);
+
+/// The exit status for an error of this kind (documented in the README).
+int exit_code(ErrorKind kind) noexcept;
+
+/// Exit statuses that are not error kinds.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failure = 1;  // an unexpected failure
+inline constexpr int exit_usage = 2;    // bad command line
+
+/// Shortest decimal text that reads back as the same double ("nan", "inf" for those).
+std::string number(double v);
+
+// Each command registers itself on the app and returns the callback that runs it.
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
+Command add_info(CLI::App& parent);
+Command add_export(CLI::App& parent);
+
+}  // namespace escapade::cli
