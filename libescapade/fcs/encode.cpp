@@ -135,9 +135,7 @@ std::vector<std::byte> write_fcs(const DataSet& ds, const WriteOptions& options)
   // Values are scale values: time is in seconds already.
   if (has_time) body.push_back({"$TIMESTEP", "1"});
   if (ds.spillover && ds.spillover->size() > 0) {
-    bool all_present = true;
-    for (const auto& d : ds.spillover->detectors()) all_present = all_present && m.find(d).has_value();
-    if (all_present) body.push_back({"$SPILLOVER", format_spillover(*ds.spillover)});
+    body.push_back({"$SPILLOVER", format_spillover(*ds.spillover)});  // FCS 3.1 §3.2.20
   }
   for (const auto& k : body) written.insert(detail::upper(k.first));
   if (options.keep_source_keywords) {
