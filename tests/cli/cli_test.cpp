@@ -1,0 +1,115 @@
+// The escapade command as a script sees it: exit statuses, stdout JSON, stderr messages.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <sys/wait.h>
+
+#include "tests/support/test_support.hpp"
+
+namespace {
+
+struct Run {
+  int status = -1;
+  std::string out;
+};
+
+// Runs the CLI with `args` (shell-quoted by the caller); stderr goes to `err_file`.
+Run run(const std::string& args, const std::filesystem::path& err_file) {
+  const std::string cmd = std::string("'") + ESCAPADE_CLI_PATH + "' " + args + " 2>'" + err_file.string() + "'";
+  Run r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf;
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = std::filesystem::temp_directory_path() /
+          ("escapade_cli_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+  std::filesystem::path dir;
+};
+
+}  // namespace
+
+TEST_F(Cli, InfoJsonHasEventsChannelsStainsAndWarnings) {
+  auto r = run("info --json " + q(escapade::testing::data_path("fcs/fcsparser/FACS_Diva/facs_diva_test.fcs")), dir / "err");
+  ASSERT_EQ(r.status, 0) << slurp(dir / "err");
+  auto j = nlohmann::json::parse(r.out);
+  const auto& ds = j["files"][0]["data_sets"][0];
+  EXPECT_EQ(ds["events"], 83411);
+  EXPECT_EQ(ds["channels"].size(), 12u);
+  EXPECT_EQ(ds["channels"][9]["name"], "APC-A");
+  EXPECT_EQ(ds["channels"][9]["stain"], "CD19");
+  EXPECT_TRUE(ds["warnings"].is_array());
+  EXPECT_EQ(ds["spillover"]["keyword"], "SPILL");
+}
+
+TEST_F(Cli, CorruptedFileExitsWithFormatStatusAndNamesThePlace) {
+  auto r = run("info " + q(escapade::testing::data_path("fcs/fcsparser/corrupted/corrupted.fcs")), dir / "err");
+  EXPECT_EQ(r.status, 4);
+  const std::string err = slurp(dir / "err");
+  EXPECT_NE(err.find("corrupted.fcs: HEADER byte 0: not an FCS file"), std::string::npos) << err;
+  EXPECT_EQ(err.find("terminate"), std::string::npos);
+}
+
+TEST_F(Cli, TruncatedFileExportFailsButInfoWarns) {
+  const auto f = escapade::testing::data_path("fcs/fcsparser/cytek-nl-2000/sample_header.fcs");
+  auto info = run("info --json " + q(f), dir / "err");
+  EXPECT_EQ(info.status, 0);
+  auto j = nlohmann::json::parse(info.out);
+  EXPECT_EQ(j["files"][0]["data_sets"][0]["declared_events"], 20000);
+  EXPECT_EQ(j["files"][0]["data_sets"][0]["events"], 0);
+  auto exp = run("export " + q(f), dir / "err");
+  EXPECT_EQ(exp.status, 4);
+  EXPECT_NE(slurp(dir / "err").find("DATA byte 5912: file is truncated"), std::string::npos);
+}
+
+TEST_F(Cli, ExportCsvByStainAndFcsRoundTrip) {
+  const auto f = escapade::testing::data_path("fcs/fcsparser/FACS_Diva/facs_diva_test.fcs");
+  auto csv = run("export " + q(f) + " --channels CD19,SSC-A --events 3", dir / "err");
+  ASSERT_EQ(csv.status, 0) << slurp(dir / "err");
+  EXPECT_EQ(csv.out.substr(0, csv.out.find('\n')), "APC-A,SSC-A");
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 4);
+  const auto out = dir / "copy.fcs";
+  auto w = run("export " + q(f) + " --to fcs -o " + q(out), dir / "err");
+  ASSERT_EQ(w.status, 0) << slurp(dir / "err");
+  auto again = run("export " + q(f) + " --to fcs -o " + q(out), dir / "err");
+  EXPECT_EQ(again.status, 3) << "an existing output is not replaced without --force";
+  auto info = run("info --json " + q(out), dir / "err");
+  auto j = nlohmann::json::parse(info.out);
+  EXPECT_EQ(j["files"][0]["data_sets"][0]["events"], 83411);
+  EXPECT_EQ(j["files"][0]["data_sets"][0]["version"], "FCS3.1");
+}
+
+TEST_F(Cli, UnknownChannelListsWhatTheFileHas) {
+  const auto f = escapade::testing::data_path("fcs/fcsparser/FACS_Diva/facs_diva_test.fcs");
+  auto r = run("export " + q(f) + " --channels CD22", dir / "err");
+  EXPECT_EQ(r.status, 6);
+  EXPECT_NE(slurp(dir / "err").find("APC-A (CD19)"), std::string::npos);
+}
+
+TEST_F(Cli, BadCommandLineIsStatusTwo) {
+  auto r = run("export --to xml nothing.fcs", dir / "err");
+  EXPECT_EQ(r.status, 2);
+}
