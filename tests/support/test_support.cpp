@@ -4,7 +4,6 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <regex>
 #include <stdexcept>
 
 namespace escapade::testing {
@@ -39,20 +38,29 @@ NpyArray read_npy(const std::filesystem::path& path) {
   }
   std::string header(reinterpret_cast<const char*>(bytes.data()) + offset, header_len);
   offset += header_len;
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr': *'([<|>])([fi])([0-9]+)'"))) {
-    throw std::runtime_error(path.string() + ": unsupported descr in " + header);
+  // {'descr': '<f8', 'fortran_order': False, 'shape': (13367, 8), }
+  auto field = [&](const std::string& key) {
+    auto p = header.find("'" + key + "'");
+    if (p == std::string::npos) throw std::runtime_error(path.string() + ": no " + key + " in " + header);
+    p = header.find(':', p);
+    return p + 1;
+  };
+  std::size_t d = header.find('\'', field("descr"));
+  const std::string descr = header.substr(d + 1, header.find('\'', d + 1) - d - 1);
+  if (descr.size() < 3 || (descr[0] != '<' && descr[0] != '|')) {
+    throw std::runtime_error(path.string() + ": unsupported descr " + descr);
   }
-  const char kind = m[2].str()[0];
-  const int width = std::stoi(m[3].str());
-  const bool fortran = header.find("'fortran_order': True") != std::string::npos;
-  std::smatch s;
-  if (!std::regex_search(header, s, std::regex("'shape': *\\(([0-9]+), *([0-9]*)\\)"))) {
-    throw std::runtime_error(path.string() + ": unsupported shape in " + header);
-  }
+  const char kind = descr[1];
+  const int width = std::stoi(descr.substr(2));
+  const bool fortran = header.find("True", field("fortran_order")) < header.find(',', field("fortran_order"));
+  const std::size_t open = header.find('(', field("shape"));
+  const std::size_t close = header.find(')', open);
+  const std::string shape = header.substr(open + 1, close - open - 1);
+  const std::size_t comma = shape.find(',');
   NpyArray a;
-  a.rows = std::stoul(s[1].str());
-  a.cols = s[2].str().empty() ? 1 : std::stoul(s[2].str());
+  a.rows = std::stoul(shape.substr(0, comma));
+  const std::string second = comma == std::string::npos ? "" : shape.substr(comma + 1);
+  a.cols = second.find_first_of("0123456789") == std::string::npos ? 1 : std::stoul(second);
   const std::size_t n = a.rows * a.cols;
   if (bytes.size() < offset + n * static_cast<std::size_t>(width)) {
     throw std::runtime_error(path.string() + ": truncated");
