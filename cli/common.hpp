@@ -36,5 +36,6 @@ struct Command {
 };
 Command add_info(CLI::App& parent);
 Command add_export(CLI::App& parent);
+Command add_validate(CLI::App& parent);
 
 }  // namespace escapade::cli

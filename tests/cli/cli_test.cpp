@@ -113,3 +113,19 @@ TEST_F(Cli, BadCommandLineIsStatusTwo) {
   auto r = run("export --to xml nothing.fcs", dir / "err");
   EXPECT_EQ(r.status, 2);
 }
+
+TEST_F(Cli, ValidateStatsRunsTheReferenceCases) {
+  const auto refs = escapade::testing::shared_dir() / "reference" / "stats" / "fisher_exact.json";
+  auto r = run("validate stats --json " + q(refs), dir / "err");
+  ASSERT_EQ(r.status, 0) << slurp(dir / "err");
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["cases"].size(), 13u);
+  EXPECT_EQ(j["cases"][0]["id"], "fisher-s01");
+  EXPECT_TRUE(j["cases"][0]["values"].contains("p_two_sided"));
+  // A case whose expected value is wrong fails, and so does the command.
+  std::ofstream(dir / "bad.json") << R"([{"id":"x1","test":"fisher_exact_2x2","input":{"table":[[3,1],[1,3]]},)"
+                                  << R"("options":{"alternative":"two-sided"},"expected":{"p_two_sided":0.9},"tolerance":1e-9,"abs_tolerance":1e-12}])";
+  auto bad = run("validate stats " + q(dir / "bad.json"), dir / "err");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.out.find("0 passed, 1 failed"), std::string::npos) << bad.out;
+}
