@@ -38,6 +38,11 @@ class EventMatrix {
   /// @throws Error(invalid_argument) if two labels share a name.
   EventMatrix(std::size_t events, std::vector<ChannelLabel> channels);
 
+  /// Tag for a matrix whose values the caller fills completely before reading them
+  /// (a decoder): only the pad is zeroed, which saves one pass over memory.
+  struct Uninitialized {};
+  EventMatrix(std::size_t events, std::vector<ChannelLabel> channels, Uninitialized);
+
   EventMatrix(const EventMatrix& other);
   EventMatrix& operator=(const EventMatrix& other);
   EventMatrix(EventMatrix&&) noexcept = default;
@@ -88,7 +93,7 @@ class EventMatrix {
     void operator()(double* p) const noexcept;
   };
   using Column = std::unique_ptr<double[], FreeAligned>;
-  static Column allocate_column(std::size_t stride);
+  static Column allocate_column(std::size_t stride, std::size_t events, bool zero);
 
   std::size_t my_events = 0;
   std::size_t my_stride = 0;

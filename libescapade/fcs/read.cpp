@@ -495,7 +495,7 @@ static std::uint64_t read_data_set(const Context& cx, std::size_t base, std::siz
     std::vector<ChannelLabel> labels;
     labels.reserve(ds.parameters.size());
     for (const auto& p : ds.parameters) labels.push_back({p.name, p.stain});
-    ds.events = EventMatrix(plan.events, std::move(labels));
+    ds.events = EventMatrix(plan.events, std::move(labels), EventMatrix::Uninitialized{});
     decode_events(plan, ds.events, options.num_threads, release);
   }
 
