@@ -82,8 +82,8 @@ __attribute__((always_inline)) inline void solve_block(const BiexSolver::FastPla
   const Vec v = ax + plan.x_off;
   UVec v_bits;
   std::memcpy(&v_bits, &v, sizeof v);
-  const IVec index_raw = (IVec)(v_bits >> shift) - plan.base;
-  const IVec outside = index_raw >= IVec{} + plan.cell_count;  // also NaN and ±inf
+  const IVec index_raw = (IVec)(v_bits >> shift) - (IVec{} + static_cast<std::int64_t>(plan.base));
+  const IVec outside = index_raw >= (IVec{} + static_cast<std::int64_t>(plan.cell_count));  // also NaN and ±inf
   const IVec index = index_raw & ~outside;
   const UVec t_bits = ((v_bits & fraction_mask) << BiexSolver::cell_bits) | one_bits;
   Vec t;
