@@ -18,7 +18,7 @@ inline std::string join_names(std::span<const std::string> names, std::size_t li
   return out;
 }
 
-// The error source for a matrix: its id, or a placeholder when it has none.
+// The error source for a matrix: its id, or "<matrix>" when it has none.
 inline std::string matrix_source(std::string_view id) { return id.empty() ? std::string("<matrix>") : std::string(id); }
 
 }  // namespace escapade::comp::detail
