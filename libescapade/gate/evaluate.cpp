@@ -1,0 +1,606 @@
+// apply(): a GatingPlan checked against one EventMatrix once (the Program), then streamed
+// over blocks of events (stage 2 of STYLE §5). A block computes each dimension it needs at
+// most once — compensation and transform on demand, into scratch the block owns — and
+// skips every gate whose parent has no event in the block. Blocks are whole 64-bit words
+// of every membership, so threads never share a word.
+#include <fmt/format.h>
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <bit>
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <map>
+
+#include "libescapade/base/error.hpp"
+#include "libescapade/base/parallel.hpp"
+#include "libescapade/gate/gate.hpp"
+
+namespace escapade::gate {
+
+namespace {
+
+// Events per block: 256 words of each membership, 128 KiB of values per dimension, so the
+// dimensions of a typical hierarchy stay in L2 while every gate of the block runs.
+constexpr std::size_t block_events = 16384;
+constexpr std::size_t words_per_block = block_events / 64;
+
+std::string gate_where(std::string_view id) { return fmt::format("gate '{}'", id); }
+
+// How one dimension's values are made from others (FORMATS.md §2.2).
+struct Slot {
+  enum class Kind { raw, compensated, ratio, transformed };
+  Kind kind = Kind::raw;
+  std::size_t column = 0;    // raw: channel of the events
+  std::size_t view = 0;      // compensated: which CompensatedView
+  std::size_t view_dim = 0;  //   and which of its dimensions
+  std::size_t a = 0;         // ratio: numerator slot; transformed: input slot
+  std::size_t b = 0;         // ratio: denominator slot
+  const transform::RatioTransform* ratio = nullptr;
+  const transform::Transform* transform = nullptr;
+};
+
+// One population's test, resolved to slots.
+struct Node {
+  enum class Kind { rectangle, polygon, ellipsoid, boolean };
+  Kind kind = Kind::rectangle;
+  std::ptrdiff_t parent = -1;  // node index; −1 = all events
+  bool complement = false;
+  struct Bound {
+    std::size_t slot;
+    double min;
+    double max;
+  };
+  std::vector<Bound> bounds;  // rectangle (and quadrant)
+  std::size_t x = 0;          // polygon
+  std::size_t y = 0;
+  std::vector<Point> vertices;
+  std::vector<std::size_t> slots;  // ellipsoid
+  std::vector<double> mean;
+  std::vector<double> precision;  // Σ⁻¹, n×n row-major
+  double distance_square = 0;
+  BooleanGate::Op op = BooleanGate::Op::and_op;  // boolean
+  std::vector<std::pair<std::size_t, bool>> operands;
+};
+
+std::string channel_list(const EventMatrix& events) {
+  std::string out;
+  for (std::size_t k = 0; k < events.channel_count(); ++k) {
+    if (k > 0) out += ", ";
+    out += events.label(k).name;
+  }
+  return out;
+}
+
+// The plan bound to one event matrix: slots for every dimension, nodes for every
+// population, in an order where parents and operands come first. Immutable once built.
+class Program {
+ public:
+  Program(const GatingPlan& plan, const EventMatrix& events, const ApplyOptions& options)
+      : my_plan(plan), my_events(events), my_options(options) {
+    if (options.file_spillover != nullptr && !(options.file_spillover->size() == 0)) {
+      my_file_compensation.emplace(*options.file_spillover);
+    }
+  }
+
+  // The slot of `d`, created with the slots it is made from.
+  std::size_t slot(const Dimension& d, const std::string& where) {
+    for (std::size_t k = 0; k < my_dimensions.size(); ++k) {
+      if (my_dimensions[k] == d) return k;
+    }
+    Slot s;
+    if (!d.transform.empty()) {
+      Dimension base = d;
+      base.transform.clear();
+      s.kind = Slot::Kind::transformed;
+      s.a = slot(base, where);
+      s.transform = my_plan.find_transform(d.transform);
+      if (s.transform == nullptr) {
+        throw GateTreeError(ErrorKind::reference, my_plan.source(), where,
+                            fmt::format("transformation '{}' is not defined", d.transform));
+      }
+    } else if (!d.ratio.empty()) {
+      const Ratio* r = my_plan.find_ratio(d.ratio);
+      if (r == nullptr) {
+        throw GateTreeError(ErrorKind::reference, my_plan.source(), where,
+                            fmt::format("ratio transformation '{}' is not defined", d.ratio));
+      }
+      Dimension num;
+      num.channel = r->numerator;
+      num.compensation = d.compensation;
+      Dimension den = num;
+      den.channel = r->denominator;
+      s.kind = Slot::Kind::ratio;
+      s.a = slot(num, where);
+      s.b = slot(den, where);
+      s.ratio = &r->transform;
+    } else {
+      s = channel_slot(d, where);
+    }
+    my_slots.push_back(s);
+    my_dimensions.push_back(d);
+    return my_slots.size() - 1;
+  }
+
+  void add_nodes() {
+    const auto& ids = my_plan.populations();
+    std::map<std::string_view, std::size_t> index;
+    for (std::size_t k = 0; k < ids.size(); ++k) index.emplace(ids[k], k);
+    my_nodes.resize(ids.size());
+    auto parent_of = [&](const std::string& parent) -> std::ptrdiff_t {
+      return parent.empty() ? -1 : static_cast<std::ptrdiff_t>(index.at(parent));
+    };
+    for (const auto& g : my_plan.gates()) {
+      Node& n = my_nodes[index.at(g.id)];
+      const std::string where = gate_where(g.id);
+      n.parent = parent_of(g.parent);
+      n.complement = g.complement;
+      std::visit([&](const auto& shape) { compile(shape, n, where, index); }, g.shape);
+    }
+    for (const auto& q : my_plan.quadrant_gates()) {
+      const std::string where = gate_where(q.id);
+      for (const auto& quadrant : q.quadrants) {
+        Node& n = my_nodes[index.at(quadrant.id)];
+        n.parent = parent_of(q.parent);
+        n.kind = Node::Kind::rectangle;
+        for (const auto& p : quadrant.positions) {
+          const auto& divider =
+              *std::find_if(q.dividers.begin(), q.dividers.end(), [&](const auto& d) { return d.id == p.divider; });
+          // The interval of the divider's values that holds the location, lower bound
+          // inclusive (Gating-ML 2.0 §5.3.4; FORMATS.md §2.5).
+          const auto& v = divider.values;
+          const auto above = std::upper_bound(v.begin(), v.end(), p.location);
+          const double lo = above == v.begin() ? -std::numeric_limits<double>::infinity() : *(above - 1);
+          const double hi = above == v.end() ? std::numeric_limits<double>::infinity() : *above;
+          n.bounds.push_back({slot(divider.dimension, where), lo, hi});
+        }
+      }
+    }
+    order_nodes();
+  }
+
+  [[nodiscard]] const std::vector<Slot>& slots() const noexcept { return my_slots; }
+  [[nodiscard]] const std::vector<Node>& nodes() const noexcept { return my_nodes; }
+  [[nodiscard]] const std::vector<std::size_t>& order() const noexcept { return my_order; }
+  [[nodiscard]] const std::vector<comp::CompensatedView>& views() const noexcept { return my_views; }
+  [[nodiscard]] const EventMatrix& events() const noexcept { return my_events; }
+  [[nodiscard]] transform::Kernel kernel() const noexcept { return my_options.kernel; }
+
+ private:
+  Slot channel_slot(const Dimension& d, const std::string& where) {
+    Slot s;
+    const comp::Compensation* compensation = nullptr;
+    if (d.compensation == file_compensation) {
+      // A file without a spillover keyword is uncompensated (FORMATS.md §2.4).
+      if (my_file_compensation) compensation = &*my_file_compensation;
+    } else if (d.compensation != uncompensated) {
+      compensation = my_plan.find_matrix(d.compensation);
+      if (compensation == nullptr) {
+        throw GateTreeError(ErrorKind::reference, my_plan.source(), where,
+                            fmt::format("compensation '{}' is not defined", d.compensation));
+      }
+    }
+    if (compensation != nullptr) {
+      const std::size_t view = view_of(d.compensation, *compensation, where);
+      if (auto k = my_views[view].find(d.channel)) {
+        s.kind = Slot::Kind::compensated;
+        s.view = view;
+        s.view_dim = *k;
+        return s;
+      }
+      // A channel the matrix does not unmix keeps its scale value (FCS 3.1 §3.2.20: only
+      // the listed parameters are compensated), e.g. FSC-H under compensation-ref "FCS".
+    }
+    const auto column = my_events.find(d.channel);
+    if (!column) {
+      std::string reason = fmt::format("dimension '{}' names channel '{}', which the events do not have", d.label(),
+                                       d.channel);
+      if (compensation != nullptr) {
+        std::string names;
+        for (const auto& n : compensation->dimensions()) names += (names.empty() ? "" : ", ") + n;
+        reason += fmt::format(" and compensation '{}' does not make (it makes: {})", d.compensation, names);
+      }
+      throw GateTreeError(ErrorKind::reference, my_plan.source(), where,
+                          fmt::format("{}; channels: {}", reason, channel_list(my_events)));
+    }
+    s.kind = Slot::Kind::raw;
+    s.column = *column;
+    return s;
+  }
+
+  std::size_t view_of(const std::string& ref, const comp::Compensation& compensation, const std::string& where) {
+    for (std::size_t k = 0; k < my_view_refs.size(); ++k) {
+      if (my_view_refs[k] == ref) return k;
+    }
+    try {
+      my_views.push_back(compensation.view(my_events));
+    } catch (const Error& e) {
+      throw GateTreeError(e.kind(), my_plan.source(), where,
+                          fmt::format("compensation '{}' cannot be applied to these events: {}", ref, e.reason()));
+    }
+    my_view_refs.push_back(ref);
+    return my_views.size() - 1;
+  }
+
+  void compile(const RectangleGate& g, Node& n, const std::string& where, const auto&) {
+    n.kind = Node::Kind::rectangle;
+    for (const auto& i : g.intervals) n.bounds.push_back({slot(i.dimension, where), i.min, i.max});
+  }
+  void compile(const PolygonGate& g, Node& n, const std::string& where, const auto&) {
+    n.kind = Node::Kind::polygon;
+    n.x = slot(g.x, where);
+    n.y = slot(g.y, where);
+    n.vertices = g.vertices;
+  }
+  void compile(const EllipsoidGate& g, Node& n, const std::string& where, const auto&) {
+    n.kind = Node::Kind::ellipsoid;
+    const auto dims = static_cast<Eigen::Index>(g.dimensions.size());
+    for (const auto& d : g.dimensions) n.slots.push_back(slot(d, where));
+    Eigen::MatrixXd cov(dims, dims);
+    for (Eigen::Index r = 0; r < dims; ++r) {
+      for (Eigen::Index c = 0; c < dims; ++c) cov(r, c) = g.covariance[static_cast<std::size_t>(r * dims + c)];
+    }
+    Eigen::FullPivLU<Eigen::MatrixXd> lu(cov);
+    if (!lu.isInvertible()) {
+      throw GateTreeError(ErrorKind::numeric, my_plan.source(), where,
+                          "the covariance matrix is singular, so the ellipsoid has no interior (Gating-ML 2.0 §5.3.3)");
+    }
+    const Eigen::MatrixXd inv = lu.inverse();
+    for (Eigen::Index r = 0; r < dims; ++r) {
+      for (Eigen::Index c = 0; c < dims; ++c) n.precision.push_back(inv(r, c));
+    }
+    n.mean = g.mean;
+    n.distance_square = g.distance_square;
+  }
+  void compile(const BooleanGate& g, Node& n, const std::string& where, const auto& index) {
+    n.kind = Node::Kind::boolean;
+    n.op = g.op;
+    for (const auto& o : g.operands) {
+      auto it = index.find(o.gate);
+      if (it == index.end()) {
+        throw GateTreeError(ErrorKind::reference, my_plan.source(), where,
+                            fmt::format("gateReference '{}' is not a gate of this plan", o.gate));
+      }
+      n.operands.emplace_back(it->second, o.complement);
+    }
+  }
+
+  // Parents and operands before the nodes that use them (validate() excluded cycles).
+  void order_nodes() {
+    std::vector<int> state(my_nodes.size(), 0);
+    std::function<void(std::size_t)> visit = [&](std::size_t k) {
+      if (state[k] != 0) return;
+      state[k] = 1;
+      if (my_nodes[k].parent >= 0) visit(static_cast<std::size_t>(my_nodes[k].parent));
+      for (const auto& [op, complement] : my_nodes[k].operands) visit(op);
+      state[k] = 2;
+      my_order.push_back(k);
+    };
+    for (std::size_t k = 0; k < my_nodes.size(); ++k) visit(k);
+  }
+
+  const GatingPlan& my_plan;
+  const EventMatrix& my_events;
+  ApplyOptions my_options;
+  std::optional<comp::Compensation> my_file_compensation;
+  std::vector<std::string> my_view_refs;
+  std::vector<comp::CompensatedView> my_views;
+  std::vector<Slot> my_slots;
+  std::vector<Dimension> my_dimensions;
+  std::vector<Node> my_nodes;
+  std::vector<std::size_t> my_order;
+};
+
+// What one task owns while it streams its blocks.
+class BlockScratch {
+ public:
+  explicit BlockScratch(const Program& program)
+      : my_program(program),
+        my_values(program.slots().size() * block_events),
+        my_ready(program.slots().size(), nullptr),
+        my_flags(block_events),
+        my_edge(block_events) {}
+
+  void start(std::size_t begin, std::size_t end) {
+    my_begin = begin;
+    my_size = end - begin;
+    std::fill(my_ready.begin(), my_ready.end(), nullptr);
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return my_size; }
+
+  // The values of `slot` for this block, computed at most once.
+  const double* values(std::size_t slot) {
+    if (my_ready[slot] != nullptr) return my_ready[slot];
+    const Slot& s = my_program.slots()[slot];
+    double* out = my_values.data() + slot * block_events;
+    const std::span<double> dst(out, my_size);
+    switch (s.kind) {
+      case Slot::Kind::raw:
+        my_ready[slot] = my_program.events().channel(s.column).data() + my_begin;
+        return my_ready[slot];
+      case Slot::Kind::compensated: {
+        const std::size_t dims[1] = {s.view_dim};
+        my_program.views()[s.view].fill(my_begin, my_begin + my_size, dims, dst);
+        break;
+      }
+      case Slot::Kind::ratio: {
+        const double* a = values(s.a);
+        const double* b = values(s.b);
+        s.ratio->apply({a, my_size}, {b, my_size}, dst);
+        break;
+      }
+      case Slot::Kind::transformed: {
+        const double* in = values(s.a);
+        s.transform->apply({in, my_size}, dst, my_program.kernel());
+        break;
+      }
+    }
+    my_ready[slot] = out;
+    return out;
+  }
+
+  std::uint8_t* flags() noexcept { return my_flags.data(); }
+  std::uint8_t* edge() noexcept { return my_edge.data(); }
+
+ private:
+  const Program& my_program;
+  std::vector<double> my_values;
+  std::vector<const double*> my_ready;
+  std::vector<std::uint8_t> my_flags;
+  std::vector<std::uint8_t> my_edge;
+  std::size_t my_begin = 0;
+  std::size_t my_size = 0;
+};
+
+// Shape tests write one 0/1 flag per event of the block; branch-free inner loops over
+// events let the compiler vectorize them.
+void test_rectangle(const Node& n, BlockScratch& s) {
+  const std::size_t size = s.size();
+  std::uint8_t* f = s.flags();
+  std::fill(f, f + size, std::uint8_t{1});
+  for (const auto& b : n.bounds) {
+    const double* v = s.values(b.slot);
+    const double lo = b.min;
+    const double hi = b.max;
+    // min ≤ v < max (Gating-ML 2.0 §5.3.1; FORMATS.md §2.5); NaN compares false, so out.
+    for (std::size_t i = 0; i < size; ++i) f[i] &= static_cast<std::uint8_t>((v[i] >= lo) & (v[i] < hi));
+  }
+}
+
+void test_polygon(const Node& n, BlockScratch& s) {
+  const std::size_t size = s.size();
+  const double* xs = s.values(n.x);
+  const double* ys = s.values(n.y);
+  std::uint8_t* parity = s.flags();
+  std::uint8_t* on_edge = s.edge();
+  std::fill(parity, parity + size, std::uint8_t{0});
+  std::fill(on_edge, on_edge + size, std::uint8_t{0});
+  const auto& v = n.vertices;
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    const Point a = v[k];
+    const Point b = v[(k + 1) % v.size()];
+    const double dx = b.x - a.x;
+    const double dy = b.y - a.y;
+    const double min_x = std::min(a.x, b.x);
+    const double max_x = std::max(a.x, b.x);
+    const double min_y = std::min(a.y, b.y);
+    const double max_y = std::max(a.y, b.y);
+    const bool upward = b.y > a.y;
+    for (std::size_t i = 0; i < size; ++i) {
+      const double x = xs[i];
+      const double y = ys[i];
+      // Side of the point relative to the edge, by an exact-sign cross product rather
+      // than a division, so a point on the edge gives exactly 0 (FORMATS.md §2.5: the
+      // four events on Polygon1's diagonal are inside).
+      const double cross = dx * (y - a.y) - (x - a.x) * dy;
+      // Even-odd rule: a ray to +x crosses this edge iff the edge straddles y (half-open,
+      // so a vertex is counted once) and the point lies left of it.
+      const bool straddles = (a.y > y) != (b.y > y);
+      const bool left = upward ? cross > 0 : cross < 0;
+      parity[i] ^= static_cast<std::uint8_t>(straddles & left);
+      on_edge[i] |= static_cast<std::uint8_t>((cross == 0) & (x >= min_x) & (x <= max_x) & (y >= min_y) & (y <= max_y));
+    }
+  }
+  for (std::size_t i = 0; i < size; ++i) parity[i] |= on_edge[i];
+}
+
+void test_ellipsoid(const Node& n, BlockScratch& s) {
+  const std::size_t size = s.size();
+  const std::size_t dims = n.slots.size();
+  std::uint8_t* f = s.flags();
+  if (dims == 2) {
+    const double* x = s.values(n.slots[0]);
+    const double* y = s.values(n.slots[1]);
+    const double a = n.precision[0];
+    const double b = n.precision[1] + n.precision[2];
+    const double c = n.precision[3];
+    const double mx = n.mean[0];
+    const double my = n.mean[1];
+    for (std::size_t i = 0; i < size; ++i) {
+      const double u = x[i] - mx;
+      const double w = y[i] - my;
+      // (v − μ)ᵀ Σ⁻¹ (v − μ) ≤ D² (Gating-ML 2.0 §5.3.3); NaN compares false.
+      f[i] = static_cast<std::uint8_t>(a * u * u + b * u * w + c * w * w <= n.distance_square);
+    }
+    return;
+  }
+  std::vector<const double*> v(dims);
+  for (std::size_t d = 0; d < dims; ++d) v[d] = s.values(n.slots[d]);
+  std::vector<double> diff(dims);
+  for (std::size_t i = 0; i < size; ++i) {
+    for (std::size_t d = 0; d < dims; ++d) diff[d] = v[d][i] - n.mean[d];
+    double q = 0;
+    for (std::size_t r = 0; r < dims; ++r) {
+      double row = 0;
+      for (std::size_t c = 0; c < dims; ++c) row += n.precision[r * dims + c] * diff[c];
+      q += diff[r] * row;
+    }
+    f[i] = static_cast<std::uint8_t>(q <= n.distance_square);
+  }
+}
+
+// Packs the block's flags into membership words and applies complement and parent.
+void pack(const std::uint8_t* flags, std::size_t size, bool complement, const std::uint64_t* parent,
+          std::uint64_t* out) {
+  const std::size_t words = (size + 63) / 64;
+  for (std::size_t w = 0; w < words; ++w) {
+    const std::size_t n = std::min<std::size_t>(64, size - w * 64);
+    std::uint64_t bits = 0;
+    for (std::size_t j = 0; j < n; ++j) bits |= static_cast<std::uint64_t>(flags[w * 64 + j] & 1U) << j;
+    out[w] = (complement ? ~bits : bits) & parent[w];
+  }
+}
+
+void evaluate_block(const Program& program, BlockScratch& s, std::size_t block, std::size_t events,
+                    std::vector<Membership>& out, std::span<const std::uint64_t> all_events) {
+  const std::size_t begin = block * block_events;
+  const std::size_t end = std::min(events, begin + block_events);
+  s.start(begin, end);
+  const std::size_t word0 = begin / 64;
+  const std::size_t words = (end - begin + 63) / 64;
+  const auto& nodes = program.nodes();
+  for (const std::size_t k : program.order()) {
+    const Node& n = nodes[k];
+    const std::uint64_t* parent =
+        n.parent < 0 ? all_events.data() + word0 : out[static_cast<std::size_t>(n.parent)].words().data() + word0;
+    // A gate is tested only where its parent has events (the memberships start at zero).
+    if (std::all_of(parent, parent + words, [](std::uint64_t w) { return w == 0; })) continue;
+    std::uint64_t* dst = out[k].words().data() + word0;
+    switch (n.kind) {
+      case Node::Kind::rectangle:
+        test_rectangle(n, s);
+        break;
+      case Node::Kind::polygon:
+        test_polygon(n, s);
+        break;
+      case Node::Kind::ellipsoid:
+        test_ellipsoid(n, s);
+        break;
+      case Node::Kind::boolean: {
+        // Operands contribute their whole memberships, parents included (Gating-ML 2.0 §5.3.5).
+        for (std::size_t w = 0; w < words; ++w) {
+          std::uint64_t acc = n.op == BooleanGate::Op::or_op ? 0 : ~std::uint64_t{0};
+          for (const auto& [op, complement] : n.operands) {
+            std::uint64_t m = out[op].words()[word0 + w];
+            if (complement) m = ~m;
+            acc = n.op == BooleanGate::Op::or_op ? (acc | m) : (acc & m);
+          }
+          if (n.op == BooleanGate::Op::not_op) acc = ~acc;
+          if (n.complement) acc = ~acc;
+          dst[w] = acc & parent[w];
+        }
+        continue;
+      }
+    }
+    pack(s.flags(), s.size(), n.complement, parent, dst);
+  }
+}
+
+// Runs `fn(scratch, block)` over every block, in tasks of consecutive blocks that each
+// reuse one scratch.
+template <typename Fn>
+void for_each_block(const Program& program, std::size_t events, int num_threads, Fn&& fn) {
+  const std::size_t blocks = block_count(events, block_events);
+  if (blocks == 0) return;
+  const auto threads = static_cast<std::size_t>(resolve_threads(num_threads));
+  const std::size_t tasks = std::min(blocks, threads * 4);
+  parallel_for(tasks, num_threads, [&](std::size_t task) {
+    BlockScratch scratch(program);
+    const std::size_t first = blocks * task / tasks;
+    const std::size_t last = blocks * (task + 1) / tasks;
+    for (std::size_t b = first; b < last; ++b) fn(scratch, b);
+  });
+}
+
+}  // namespace
+
+GatingResult apply(const GatingPlan& plan, const EventMatrix& events, const ApplyOptions& options) {
+  plan.validate();
+  Program program(plan, events, options);
+  program.add_nodes();
+
+  const std::size_t n = events.event_count();
+  GatingResult result;
+  result.my_events = n;
+  result.my_ids = plan.populations();
+  for (const auto& id : result.my_ids) result.my_parents.push_back(plan.parent(id));
+  result.my_memberships.assign(result.my_ids.size(), Membership(n));
+
+  Membership all(n);
+  {
+    auto w = all.words();
+    std::fill(w.begin(), w.end(), ~std::uint64_t{0});
+    if (n % 64 != 0) w.back() = (std::uint64_t{1} << (n % 64)) - 1;
+  }
+  static_assert(block_events % 64 == 0 && words_per_block * 64 == block_events);
+  for_each_block(program, n, options.num_threads, [&](BlockScratch& scratch, std::size_t block) {
+    evaluate_block(program, scratch, block, n, result.my_memberships, all.words());
+  });
+  for (const auto& m : result.my_memberships) result.my_counts.push_back(m.count());
+  return result;
+}
+
+std::vector<double> dimension_values(const GatingPlan& plan, const EventMatrix& events, const Dimension& dimension,
+                                     const ApplyOptions& options) {
+  Program program(plan, events, options);
+  const std::size_t slot = program.slot(dimension, fmt::format("dimension '{}'", dimension.label()));
+  const std::size_t n = events.event_count();
+  std::vector<double> out(n);
+  for_each_block(program, n, options.num_threads, [&](BlockScratch& scratch, std::size_t block) {
+    const std::size_t begin = block * block_events;
+    scratch.start(begin, std::min(n, begin + block_events));
+    const double* v = scratch.values(slot);
+    std::copy(v, v + scratch.size(), out.begin() + static_cast<std::ptrdiff_t>(begin));
+  });
+  return out;
+}
+
+std::size_t Membership::count() const noexcept {
+  std::size_t total = 0;
+  for (const auto w : my_words) total += static_cast<std::size_t>(std::popcount(w));
+  return total;
+}
+
+std::vector<std::size_t> Membership::indices() const {
+  std::vector<std::size_t> out;
+  out.reserve(count());
+  for (std::size_t w = 0; w < my_words.size(); ++w) {
+    std::uint64_t bits = my_words[w];
+    while (bits != 0) {
+      out.push_back(w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
+      bits &= bits - 1;
+    }
+  }
+  return out;
+}
+
+std::size_t GatingResult::index(std::string_view id) const {
+  for (std::size_t k = 0; k < my_ids.size(); ++k) {
+    if (my_ids[k] == id) return k;
+  }
+  throw GateTreeError(ErrorKind::reference, "", gate_where(id), "no population of this result has this id");
+}
+
+const Membership& GatingResult::membership(std::string_view id) const { return my_memberships[index(id)]; }
+
+const std::string& GatingResult::parent(std::string_view id) const { return my_parents[index(id)]; }
+
+std::size_t GatingResult::parent_count(std::string_view id) const {
+  const std::string& p = parent(id);
+  return p.empty() ? my_events : my_counts[index(p)];
+}
+
+double GatingResult::percent_of_parent(std::string_view id) const {
+  const std::size_t parent = parent_count(id);
+  if (parent == 0) return std::numeric_limits<double>::quiet_NaN();
+  return 100.0 * static_cast<double>(my_counts[index(id)]) / static_cast<double>(parent);
+}
+
+double GatingResult::percent_of_total(std::string_view id) const {
+  if (my_events == 0) return std::numeric_limits<double>::quiet_NaN();
+  return 100.0 * static_cast<double>(my_counts[index(id)]) / static_cast<double>(my_events);
+}
+
+}  // namespace escapade::gate
