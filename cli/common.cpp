@@ -2,6 +2,11 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "libescapade/fcs/fcs.hpp"
 
 namespace escapade::cli {
 
@@ -31,6 +36,59 @@ std::string number(double v) {
   char buf[64];
   auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, p);
+}
+
+// Channel names as the user typed them: $PnN first, else a unique $PnS.
+std::vector<std::string> resolve_channels(const fcs::DataSet& ds, const std::vector<std::string>& wanted) {
+  std::vector<std::string> out;
+  for (const auto& w : wanted) {
+    if (ds.find_parameter(w)) {
+      out.push_back(w);
+      continue;
+    }
+    std::vector<std::string> by_stain;
+    for (const auto& p : ds.parameters) {
+      if (p.stain == w) by_stain.push_back(p.name);
+    }
+    if (by_stain.size() == 1) {
+      out.push_back(by_stain.front());
+      continue;
+    }
+    std::string have;
+    for (const auto& p : ds.parameters) have += (have.empty() ? "" : ", ") + p.name + (p.stain.empty() ? "" : " (" + p.stain + ")");
+    throw InputError(ErrorKind::reference, ds.keywords.contains("$FIL") ? std::string(ds.keywords.get("$FIL")) : "",
+                     "--channels '" + w + "'",
+                     by_stain.empty() ? "no channel of that name or stain; the file has: " + have
+                                      : "stain names " + std::to_string(by_stain.size()) + " channels; use the $PnN name");
+  }
+  return out;
+}
+
+void write_text_output(const std::string& path, bool force, const std::function<void(std::ostream&)>& fill) {
+  if (path.empty() || path == "-") {
+    fill(std::cout);
+    std::cout.flush();
+    if (!std::cout) throw InputError(ErrorKind::io, "<stdout>", "", "write failed");
+    return;
+  }
+  std::error_code ec;
+  if (!force && std::filesystem::exists(path, ec)) {
+    throw InputError(ErrorKind::io, path, "--output", "file exists; use --force to replace it");
+  }
+  const std::string tmp = path + ".part";
+  {
+    std::ofstream o(tmp, std::ios::trunc);
+    if (!o) throw InputError(ErrorKind::io, path, "", "cannot create the output file");
+    fill(o);
+    o.flush();
+    if (!o) {
+      o.close();
+      std::filesystem::remove(tmp, ec);
+      throw InputError(ErrorKind::io, path, "", "write failed (disk full?)");
+    }
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw InputError(ErrorKind::io, path, "", "cannot move the output into place: " + ec.message());
 }
 
 }  // namespace escapade::cli

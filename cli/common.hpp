@@ -2,9 +2,16 @@
 // Shared options and helpers of the escapade commands (STYLE §9).
 #include <CLI/CLI.hpp>
 
+#include <functional>
+#include <ostream>
 #include <string>
+#include <vector>
 
 #include "libescapade/base/error.hpp"
+
+namespace escapade::fcs {
+struct DataSet;
+}
 
 namespace escapade::cli {
 
@@ -29,6 +36,15 @@ inline constexpr int exit_usage = 2;    // bad command line
 /// Shortest decimal text that reads back as the same double ("nan", "inf" for those).
 std::string number(double v);
 
+/// Channel names as the user typed them: $PnN first, else a unique $PnS.
+/// @throws InputError(reference) naming the channel and listing the file's channels.
+std::vector<std::string> resolve_channels(const fcs::DataSet& ds, const std::vector<std::string>& wanted);
+
+/// Writes text made by `fill` to `path` through a temporary file renamed into place, or to
+/// stdout when `path` is empty or "-". Refuses to replace an existing file unless `force`.
+/// @throws InputError(io) naming the path.
+void write_text_output(const std::string& path, bool force, const std::function<void(std::ostream&)>& fill);
+
 // Each command registers itself on the app and returns the callback that runs it.
 struct Command {
   CLI::App* app;
@@ -37,5 +53,6 @@ struct Command {
 Command add_info(CLI::App& parent);
 Command add_export(CLI::App& parent);
 Command add_validate(CLI::App& parent);
+Command add_gate(CLI::App& parent);
 
 }  // namespace escapade::cli

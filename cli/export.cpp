@@ -24,32 +24,6 @@ struct ExportArgs {
   bool allow_truncated = false;
 };
 
-// Channel names as the user typed them: $PnN first, else a unique $PnS.
-std::vector<std::string> resolve_channels(const fcs::DataSet& ds, const std::vector<std::string>& wanted) {
-  std::vector<std::string> out;
-  for (const auto& w : wanted) {
-    if (ds.find_parameter(w)) {
-      out.push_back(w);
-      continue;
-    }
-    std::vector<std::string> by_stain;
-    for (const auto& p : ds.parameters) {
-      if (p.stain == w) by_stain.push_back(p.name);
-    }
-    if (by_stain.size() == 1) {
-      out.push_back(by_stain.front());
-      continue;
-    }
-    std::string have;
-    for (const auto& p : ds.parameters) have += (have.empty() ? "" : ", ") + p.name + (p.stain.empty() ? "" : " (" + p.stain + ")");
-    throw InputError(ErrorKind::reference, ds.keywords.contains("$FIL") ? std::string(ds.keywords.get("$FIL")) : "",
-                     "--channels '" + w + "'",
-                     by_stain.empty() ? "no channel of that name or stain; the file has: " + have
-                                      : "stain names " + std::to_string(by_stain.size()) + " channels; use the $PnN name");
-  }
-  return out;
-}
-
 void write_text(const fcs::DataSet& ds, char sep, std::ostream& out) {
   const EventMatrix& m = ds.events;
   std::string line;
@@ -127,20 +101,7 @@ Command add_export(CLI::App& parent) {
               return exit_ok;
             }
             const char sep = args->to == "tsv" ? '\t' : ',';
-            if (args->output.empty() || args->output == "-") {
-              write_text(out, sep, std::cout);
-              std::cout.flush();
-              return std::cout ? exit_ok : exit_code(ErrorKind::io);
-            }
-            const std::string tmp = args->output + ".part";
-            {
-              std::ofstream o(tmp, std::ios::trunc);
-              if (!o) throw InputError(ErrorKind::io, args->output, "", "cannot create the output file");
-              write_text(out, sep, o);
-              o.flush();
-              if (!o) throw InputError(ErrorKind::io, args->output, "", "write failed (disk full?)");
-            }
-            std::filesystem::rename(tmp, args->output);
+            write_text_output(args->output, args->force, [&](std::ostream& o) { write_text(out, sep, o); });
             return exit_ok;
           }};
 }

@@ -294,24 +294,36 @@ class Program {
 };
 
 // What one task owns while it streams its blocks.
+//
+// Values are computed on demand and at most once per event: compensation and ratios for
+// the whole block (a few multiply-adds per value), transforms — the costly part, logicle
+// and hyperlog solve an equation — only for the events of the asking gate's parent when
+// that parent holds under half of the block (gathered, transformed, scattered back).
+// So a gate deep in a hierarchy costs in proportion to its parent, not to the file.
 class BlockScratch {
  public:
   explicit BlockScratch(const Program& program)
       : my_program(program),
         my_values(program.slots().size() * block_events),
         my_ready(program.slots().size(), nullptr),
+        my_done(program.slots().size() * words_per_block),
         my_flags(block_events),
-        my_edge(block_events) {}
+        my_edge(block_events),
+        my_gather(block_events),
+        my_index(block_events) {}
 
   void start(std::size_t begin, std::size_t end) {
     my_begin = begin;
     my_size = end - begin;
+    my_words = (my_size + 63) / 64;
     std::fill(my_ready.begin(), my_ready.end(), nullptr);
+    std::fill(my_done.begin(), my_done.end(), 0);
   }
   [[nodiscard]] std::size_t size() const noexcept { return my_size; }
 
-  // The values of `slot` for this block, computed at most once.
-  const double* values(std::size_t slot) {
+  // The values of `slot` for this block, valid at least where `wanted` (block words) has a
+  // bit set; elsewhere they may be stale or zero, which the caller masks out.
+  const double* values(std::size_t slot, const std::uint64_t* wanted) {
     if (my_ready[slot] != nullptr) return my_ready[slot];
     const Slot& s = my_program.slots()[slot];
     double* out = my_values.data() + slot * block_events;
@@ -326,16 +338,13 @@ class BlockScratch {
         break;
       }
       case Slot::Kind::ratio: {
-        const double* a = values(s.a);
-        const double* b = values(s.b);
+        const double* a = values(s.a, wanted);
+        const double* b = values(s.b, wanted);
         s.ratio->apply({a, my_size}, {b, my_size}, dst);
         break;
       }
-      case Slot::Kind::transformed: {
-        const double* in = values(s.a);
-        s.transform->apply({in, my_size}, dst, my_program.kernel());
-        break;
-      }
+      case Slot::Kind::transformed:
+        return transformed(slot, s, out, wanted);
     }
     my_ready[slot] = out;
     return out;
@@ -345,23 +354,54 @@ class BlockScratch {
   std::uint8_t* edge() noexcept { return my_edge.data(); }
 
  private:
+  const double* transformed(std::size_t slot, const Slot& s, double* out, const std::uint64_t* wanted) {
+    const double* in = values(s.a, wanted);
+    std::uint64_t* done = my_done.data() + slot * words_per_block;
+    std::size_t missing = 0;
+    for (std::size_t w = 0; w < my_words; ++w) missing += static_cast<std::size_t>(std::popcount(wanted[w] & ~done[w]));
+    if (missing * 2 >= my_size) {
+      s.transform->apply({in, my_size}, {out, my_size}, my_program.kernel());
+      my_ready[slot] = out;
+      return out;
+    }
+    std::size_t m = 0;
+    for (std::size_t w = 0; w < my_words; ++w) {
+      std::uint64_t bits = wanted[w] & ~done[w];
+      done[w] |= bits;
+      while (bits != 0) {
+        const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+        my_index[m] = static_cast<std::uint32_t>(i);
+        my_gather[m++] = in[i];
+        bits &= bits - 1;
+      }
+    }
+    const std::span<double> compact(my_gather.data(), m);
+    s.transform->apply(compact, compact, my_program.kernel());
+    for (std::size_t j = 0; j < m; ++j) out[my_index[j]] = my_gather[j];
+    return out;
+  }
+
   const Program& my_program;
   std::vector<double> my_values;
-  std::vector<const double*> my_ready;
+  std::vector<const double*> my_ready;  // slot → values valid for the whole block
+  std::vector<std::uint64_t> my_done;   // slot → events already transformed (sparse path)
   std::vector<std::uint8_t> my_flags;
   std::vector<std::uint8_t> my_edge;
+  std::vector<double> my_gather;
+  std::vector<std::uint32_t> my_index;
   std::size_t my_begin = 0;
   std::size_t my_size = 0;
+  std::size_t my_words = 0;
 };
 
 // Shape tests write one 0/1 flag per event of the block; branch-free inner loops over
 // events let the compiler vectorize them.
-void test_rectangle(const Node& n, BlockScratch& s) {
+void test_rectangle(const Node& n, BlockScratch& s, const std::uint64_t* parent) {
   const std::size_t size = s.size();
   std::uint8_t* f = s.flags();
   std::fill(f, f + size, std::uint8_t{1});
   for (const auto& b : n.bounds) {
-    const double* v = s.values(b.slot);
+    const double* v = s.values(b.slot, parent);
     const double lo = b.min;
     const double hi = b.max;
     // min ≤ v < max (Gating-ML 2.0 §5.3.1; FORMATS.md §2.5); NaN compares false, so out.
@@ -369,10 +409,10 @@ void test_rectangle(const Node& n, BlockScratch& s) {
   }
 }
 
-void test_polygon(const Node& n, BlockScratch& s) {
+void test_polygon(const Node& n, BlockScratch& s, const std::uint64_t* parent) {
   const std::size_t size = s.size();
-  const double* xs = s.values(n.x);
-  const double* ys = s.values(n.y);
+  const double* xs = s.values(n.x, parent);
+  const double* ys = s.values(n.y, parent);
   std::uint8_t* parity = s.flags();
   std::uint8_t* on_edge = s.edge();
   std::fill(parity, parity + size, std::uint8_t{0});
@@ -406,13 +446,13 @@ void test_polygon(const Node& n, BlockScratch& s) {
   for (std::size_t i = 0; i < size; ++i) parity[i] |= on_edge[i];
 }
 
-void test_ellipsoid(const Node& n, BlockScratch& s) {
+void test_ellipsoid(const Node& n, BlockScratch& s, const std::uint64_t* parent) {
   const std::size_t size = s.size();
   const std::size_t dims = n.slots.size();
   std::uint8_t* f = s.flags();
   if (dims == 2) {
-    const double* x = s.values(n.slots[0]);
-    const double* y = s.values(n.slots[1]);
+    const double* x = s.values(n.slots[0], parent);
+    const double* y = s.values(n.slots[1], parent);
     const double a = n.precision[0];
     const double b = n.precision[1] + n.precision[2];
     const double c = n.precision[3];
@@ -427,7 +467,7 @@ void test_ellipsoid(const Node& n, BlockScratch& s) {
     return;
   }
   std::vector<const double*> v(dims);
-  for (std::size_t d = 0; d < dims; ++d) v[d] = s.values(n.slots[d]);
+  for (std::size_t d = 0; d < dims; ++d) v[d] = s.values(n.slots[d], parent);
   std::vector<double> diff(dims);
   for (std::size_t i = 0; i < size; ++i) {
     for (std::size_t d = 0; d < dims; ++d) diff[d] = v[d][i] - n.mean[d];
@@ -470,13 +510,13 @@ void evaluate_block(const Program& program, BlockScratch& s, std::size_t block, 
     std::uint64_t* dst = out[k].words().data() + word0;
     switch (n.kind) {
       case Node::Kind::rectangle:
-        test_rectangle(n, s);
+        test_rectangle(n, s, parent);
         break;
       case Node::Kind::polygon:
-        test_polygon(n, s);
+        test_polygon(n, s, parent);
         break;
       case Node::Kind::ellipsoid:
-        test_ellipsoid(n, s);
+        test_ellipsoid(n, s, parent);
         break;
       case Node::Kind::boolean: {
         // Operands contribute their whole memberships, parents included (Gating-ML 2.0 §5.3.5).
@@ -514,6 +554,14 @@ void for_each_block(const Program& program, std::size_t events, int num_threads,
   });
 }
 
+Membership all_events(std::size_t n) {
+  Membership all(n);
+  auto w = all.words();
+  std::fill(w.begin(), w.end(), ~std::uint64_t{0});
+  if (n % 64 != 0) w.back() = (std::uint64_t{1} << (n % 64)) - 1;
+  return all;
+}
+
 }  // namespace
 
 GatingResult apply(const GatingPlan& plan, const EventMatrix& events, const ApplyOptions& options) {
@@ -528,12 +576,7 @@ GatingResult apply(const GatingPlan& plan, const EventMatrix& events, const Appl
   for (const auto& id : result.my_ids) result.my_parents.push_back(plan.parent(id));
   result.my_memberships.assign(result.my_ids.size(), Membership(n));
 
-  Membership all(n);
-  {
-    auto w = all.words();
-    std::fill(w.begin(), w.end(), ~std::uint64_t{0});
-    if (n % 64 != 0) w.back() = (std::uint64_t{1} << (n % 64)) - 1;
-  }
+  const Membership all = all_events(n);
   static_assert(block_events % 64 == 0 && words_per_block * 64 == block_events);
   for_each_block(program, n, options.num_threads, [&](BlockScratch& scratch, std::size_t block) {
     evaluate_block(program, scratch, block, n, result.my_memberships, all.words());
@@ -547,11 +590,12 @@ std::vector<double> dimension_values(const GatingPlan& plan, const EventMatrix& 
   Program program(plan, events, options);
   const std::size_t slot = program.slot(dimension, fmt::format("dimension '{}'", dimension.label()));
   const std::size_t n = events.event_count();
+  const Membership all = all_events(n);
   std::vector<double> out(n);
   for_each_block(program, n, options.num_threads, [&](BlockScratch& scratch, std::size_t block) {
     const std::size_t begin = block * block_events;
     scratch.start(begin, std::min(n, begin + block_events));
-    const double* v = scratch.values(slot);
+    const double* v = scratch.values(slot, all.words().data() + begin / 64);
     std::copy(v, v + scratch.size(), out.begin() + static_cast<std::ptrdiff_t>(begin));
   });
   return out;
