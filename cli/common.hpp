@@ -54,5 +54,6 @@ Command add_info(CLI::App& parent);
 Command add_export(CLI::App& parent);
 Command add_validate(CLI::App& parent);
 Command add_gate(CLI::App& parent);
+Command add_workspace(CLI::App& parent);
 
 }  // namespace escapade::cli

@@ -172,13 +172,13 @@ void PopulationTable::write_json(std::ostream& out) const {
     for (std::size_t k = 0; k < my_header.size(); ++k) {
       const std::string& name = my_header[k];
       const std::string& cell = r[k];
-      const bool text = k < 3 || (k >= base_columns.size() && k < base_columns.size() + my_extra.size());
-      if (text) {
-        row[name] = cell;
-      } else if (cell == "nan" || cell == "inf" || cell == "-inf") {
+      if (k < 3) {
+        row[name] = cell;  // sample, population, parent
+      } else if (cell.empty() || cell == "nan" || cell == "inf" || cell == "-inf") {
         row[name] = nullptr;  // JSON has no NaN or infinity
       } else {
-        row[name] = nlohmann::json::parse(cell);
+        row[name] = nlohmann::json::parse(cell, nullptr, false);
+        if (row[name].is_discarded()) row[name] = cell;
       }
     }
     rows.push_back(std::move(row));

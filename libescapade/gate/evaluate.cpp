@@ -42,6 +42,10 @@ struct Slot {
   const transform::Transform* transform = nullptr;
 };
 
+// Above this many vertices a polygon is tested through its slab index rather than edge by
+// edge across the block.
+constexpr std::size_t slab_threshold = 24;
+
 // One population's test, resolved to slots.
 struct Node {
   enum class Kind { rectangle, polygon, ellipsoid, boolean };
@@ -57,6 +61,12 @@ struct Node {
   std::size_t x = 0;          // polygon
   std::size_t y = 0;
   std::vector<Point> vertices;
+  // Polygons with many vertices (FlowJo's binned outlines have hundreds) are tested through
+  // horizontal slabs between consecutive distinct vertex y values: `slab_y` sorted; the
+  // edges (index k = vertex k → k+1) whose y-range covers slab j, or touches slab_y[j].
+  std::vector<double> slab_y;
+  std::vector<std::uint32_t> across_start, across;  // CSR over slabs [slab_y[j], slab_y[j+1])
+  std::vector<std::uint32_t> touch_start, touch;    // CSR over the values slab_y[j]
   std::vector<std::size_t> slots;  // ellipsoid
   std::vector<double> mean;
   std::vector<double> precision;  // Σ⁻¹, n×n row-major
@@ -64,6 +74,39 @@ struct Node {
   BooleanGate::Op op = BooleanGate::Op::and_op;  // boolean
   std::vector<std::pair<std::size_t, bool>> operands;
 };
+
+// Builds the slab index of a polygon (see Node).
+template <typename NodeT>
+void index_slabs(NodeT& n) {
+  const auto& v = n.vertices;
+  n.slab_y.clear();
+  for (const auto& p : v) n.slab_y.push_back(p.y);
+  std::sort(n.slab_y.begin(), n.slab_y.end());
+  n.slab_y.erase(std::unique(n.slab_y.begin(), n.slab_y.end()), n.slab_y.end());
+  const std::size_t levels = n.slab_y.size();
+  std::vector<std::vector<std::uint32_t>> across(levels), touch(levels);
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    const Point a = v[k];
+    const Point b = v[(k + 1) % v.size()];
+    const auto lo = static_cast<std::size_t>(std::lower_bound(n.slab_y.begin(), n.slab_y.end(), std::min(a.y, b.y)) -
+                                             n.slab_y.begin());
+    const auto hi = static_cast<std::size_t>(std::lower_bound(n.slab_y.begin(), n.slab_y.end(), std::max(a.y, b.y)) -
+                                             n.slab_y.begin());
+    for (std::size_t j = lo; j <= hi; ++j) touch[j].push_back(static_cast<std::uint32_t>(k));
+    for (std::size_t j = lo; j < hi; ++j) across[j].push_back(static_cast<std::uint32_t>(k));
+  }
+  auto flatten = [](const std::vector<std::vector<std::uint32_t>>& lists, std::vector<std::uint32_t>& start,
+                    std::vector<std::uint32_t>& flat) {
+    start.assign(1, 0);
+    flat.clear();
+    for (const auto& l : lists) {
+      flat.insert(flat.end(), l.begin(), l.end());
+      start.push_back(static_cast<std::uint32_t>(flat.size()));
+    }
+  };
+  flatten(across, n.across_start, n.across);
+  flatten(touch, n.touch_start, n.touch);
+}
 
 std::string channel_list(const EventMatrix& events) {
   std::string out;
@@ -233,6 +276,7 @@ class Program {
     n.x = slot(g.x, where);
     n.y = slot(g.y, where);
     n.vertices = g.vertices;
+    if (n.vertices.size() > slab_threshold) index_slabs(n);
   }
   void compile(const EllipsoidGate& g, Node& n, const std::string& where, const auto&) {
     n.kind = Node::Kind::ellipsoid;
@@ -267,18 +311,34 @@ class Program {
     }
   }
 
-  // Parents and operands before the nodes that use them (validate() excluded cycles).
+  // Parents and operands before the nodes that use them (validate() excluded cycles); an
+  // explicit stack, so any depth of nesting is safe.
   void order_nodes() {
-    std::vector<int> state(my_nodes.size(), 0);
-    std::function<void(std::size_t)> visit = [&](std::size_t k) {
-      if (state[k] != 0) return;
-      state[k] = 1;
-      if (my_nodes[k].parent >= 0) visit(static_cast<std::size_t>(my_nodes[k].parent));
-      for (const auto& [op, complement] : my_nodes[k].operands) visit(op);
-      state[k] = 2;
-      my_order.push_back(k);
+    std::vector<char> placed(my_nodes.size(), 0);
+    std::vector<std::pair<std::size_t, std::size_t>> stack;  // node, next dependency
+    auto dependency = [&](std::size_t k, std::size_t i) -> std::ptrdiff_t {
+      const Node& n = my_nodes[k];
+      if (n.parent >= 0) {
+        if (i == 0) return n.parent;
+        --i;
+      }
+      return i < n.operands.size() ? static_cast<std::ptrdiff_t>(n.operands[i].first) : -2;
     };
-    for (std::size_t k = 0; k < my_nodes.size(); ++k) visit(k);
+    for (std::size_t root = 0; root < my_nodes.size(); ++root) {
+      if (placed[root] != 0) continue;
+      stack.emplace_back(root, 0);
+      while (!stack.empty()) {
+        auto& [k, i] = stack.back();
+        const std::ptrdiff_t d = dependency(k, i++);
+        if (d == -2) {
+          if (placed[k] == 0) my_order.push_back(k);
+          placed[k] = 1;
+          stack.pop_back();
+        } else if (placed[static_cast<std::size_t>(d)] == 0) {
+          stack.emplace_back(static_cast<std::size_t>(d), 0);
+        }
+      }
+    }
   }
 
   const GatingPlan& my_plan;
@@ -409,12 +469,57 @@ void test_rectangle(const Node& n, BlockScratch& s, const std::uint64_t* parent)
   }
 }
 
+// One edge's verdict for one point: whether a ray to +x crosses it (even-odd), and whether
+// the point lies on it. The same arithmetic as the block loop below.
+struct EdgeHit {
+  bool crosses;
+  bool on;
+};
+inline EdgeHit edge_hit(Point a, Point b, double x, double y) noexcept {
+  const double cross = (b.x - a.x) * (y - a.y) - (x - a.x) * (b.y - a.y);
+  const bool straddles = (a.y > y) != (b.y > y);
+  const bool left = b.y > a.y ? cross > 0 : cross < 0;
+  const bool on = cross == 0 && x >= std::min(a.x, b.x) && x <= std::max(a.x, b.x) && y >= std::min(a.y, b.y) &&
+                  y <= std::max(a.y, b.y);
+  return {straddles && left, on};
+}
+
+// Many-vertex polygons: per event, find its slab by binary search and test only the edges
+// that can straddle or hold it.
+void test_polygon_slabs(const Node& n, const double* xs, const double* ys, std::size_t size, std::uint8_t* out) {
+  const auto& v = n.vertices;
+  const std::size_t levels = n.slab_y.size();
+  for (std::size_t i = 0; i < size; ++i) {
+    const double x = xs[i];
+    const double y = ys[i];
+    out[i] = 0;
+    if (!(y >= n.slab_y.front() && y <= n.slab_y.back()) || std::isnan(x)) continue;
+    const auto j = static_cast<std::size_t>(std::upper_bound(n.slab_y.begin(), n.slab_y.end(), y) - n.slab_y.begin()) - 1;
+    const bool level = n.slab_y[j] == y;
+    if (!level && j + 1 >= levels) continue;
+    const std::uint32_t* first = level ? n.touch.data() + n.touch_start[j] : n.across.data() + n.across_start[j];
+    const std::uint32_t* last = level ? n.touch.data() + n.touch_start[j + 1] : n.across.data() + n.across_start[j + 1];
+    bool inside = false;
+    bool on = false;
+    for (const std::uint32_t* e = first; e != last; ++e) {
+      const EdgeHit h = edge_hit(v[*e], v[(*e + 1) % v.size()], x, y);
+      inside ^= h.crosses;
+      on = on || h.on;
+    }
+    out[i] = static_cast<std::uint8_t>(inside || on);
+  }
+}
+
 void test_polygon(const Node& n, BlockScratch& s, const std::uint64_t* parent) {
   const std::size_t size = s.size();
   const double* xs = s.values(n.x, parent);
   const double* ys = s.values(n.y, parent);
   std::uint8_t* parity = s.flags();
   std::uint8_t* on_edge = s.edge();
+  if (!n.slab_y.empty()) {
+    test_polygon_slabs(n, xs, ys, size, parity);
+    return;
+  }
   std::fill(parity, parity + size, std::uint8_t{0});
   std::fill(on_edge, on_edge + size, std::uint8_t{0});
   const auto& v = n.vertices;

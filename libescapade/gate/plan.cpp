@@ -359,31 +359,49 @@ void GatingPlan::validate() const {
       if (!q.parent.empty()) depends[quadrant.id].push_back(q.parent);
     }
   }
-  // Depth-first search for a cycle: 0 = unseen, 1 = on the stack, 2 = done.
+  // Depth-first search for a cycle, with an explicit stack so that a chain of any depth
+  // (a generated plan may nest thousands of gates) cannot overflow the call stack.
+  // state: 0 = unseen, 1 = on the path, 2 = done.
   std::map<std::string_view, int> state;
-  std::vector<std::string_view> stack;
-  std::function<void(std::string_view)> visit = [&](std::string_view id) {
-    state[id] = 1;
-    stack.push_back(id);
-    if (auto it = depends.find(id); it != depends.end()) {
-      for (const auto& next : it->second) {
-        const int s = state[next];
-        if (s == 1) {
-          auto from = std::find(stack.begin(), stack.end(), std::string_view(next));
-          std::string chain;
-          for (auto k = from; k != stack.end(); ++k) chain += std::string(*k) + " → ";
-          chain += next;
-          throw GateTreeError(ErrorKind::structure, my_source, gate_where(id),
-                              fmt::format("the gates depend on each other in a cycle: {}", chain));
+  struct Frame {
+    std::string_view id;
+    std::size_t next = 0;  // index of the next dependency to visit
+  };
+  static const std::vector<std::string> none;
+  auto edges_of = [&](std::string_view id) -> const std::vector<std::string>& {
+    auto it = depends.find(id);
+    return it == depends.end() ? none : it->second;
+  };
+  for (const auto& root : my_population_ids) {
+    if (state[root] != 0) continue;
+    std::vector<Frame> path{{root}};
+    state[root] = 1;
+    while (!path.empty()) {
+      Frame& top = path.back();
+      const auto& edges = edges_of(top.id);
+      if (top.next == edges.size()) {
+        state[top.id] = 2;
+        path.pop_back();
+        continue;
+      }
+      const std::string_view next = edges[top.next++];
+      const int s = state[next];
+      if (s == 1) {
+        std::string chain;
+        bool on = false;
+        for (const auto& f : path) {
+          on = on || f.id == next;
+          if (on) chain += std::string(f.id) + " → ";
         }
-        if (s == 0) visit(next);
+        chain += next;
+        throw GateTreeError(ErrorKind::structure, my_source, gate_where(path.back().id),
+                            fmt::format("the gates depend on each other in a cycle: {}", chain));
+      }
+      if (s == 0) {
+        state[next] = 1;
+        path.push_back({next});
       }
     }
-    stack.pop_back();
-    state[id] = 2;
-  };
-  for (const auto& id : my_population_ids) {
-    if (state[id] == 0) visit(id);
   }
 }
 

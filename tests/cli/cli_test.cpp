@@ -6,9 +6,13 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <string>
 #include <sys/wait.h>
 
+#include <sstream>
+
+#include "libescapade/fcs/fcs.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace {
@@ -128,4 +132,110 @@ TEST_F(Cli, ValidateStatsRunsTheReferenceCases) {
   auto bad = run("validate stats " + q(dir / "bad.json"), dir / "err");
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.out.find("0 passed, 1 failed"), std::string::npos) << bad.out;
+}
+
+namespace {
+
+// Rows of a TSV table as maps from column name to cell.
+std::vector<std::map<std::string, std::string>> parse_tsv(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  std::vector<std::string> header;
+  std::vector<std::map<std::string, std::string>> rows;
+  auto split = [](const std::string& l) {
+    std::vector<std::string> cells;
+    std::stringstream ss(l);
+    std::string cell;
+    while (std::getline(ss, cell, '\t')) cells.push_back(cell);
+    if (!l.empty() && l.back() == '\t') cells.emplace_back();
+    return cells;
+  };
+  while (std::getline(in, line)) {
+    auto cells = split(line);
+    if (header.empty()) {
+      header = cells;
+      continue;
+    }
+    std::map<std::string, std::string> row;
+    for (std::size_t k = 0; k < header.size() && k < cells.size(); ++k) row[header[k]] = cells[k];
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST_F(Cli, GateCountsEqualTheComplianceSuite) {
+  const auto d = escapade::testing::data_path("gatingml");
+  auto r = run("gate -q " + q(d / "data1.fcs") + " --gatingml " + q(d / "gml/gml_all_gates.xml") +
+                   " --stats median,p95 --channels FL1-H",
+               dir / "err");
+  ASSERT_EQ(r.status, 0) << slurp(dir / "err");
+  std::map<std::string, std::map<std::string, std::string>> by_population;
+  for (auto& row : parse_tsv(r.out)) by_population[row["population"]] = row;
+  ASSERT_TRUE(by_population.contains("root"));
+  EXPECT_EQ(by_population["root"]["count"], "13367");
+  // Every gate of gml_all_gates.xml with a truth file: the ISAC count.
+  std::ifstream expected(d / "expected_counts.tsv");
+  std::string line;
+  std::size_t checked = 0;
+  while (std::getline(expected, line)) {
+    std::stringstream ss(line);
+    std::string file, id, type, parent, truth, count;
+    std::getline(ss, file, '\t');
+    std::getline(ss, id, '\t');
+    std::getline(ss, type, '\t');
+    std::getline(ss, parent, '\t');
+    std::getline(ss, truth, '\t');
+    std::getline(ss, count, '\t');
+    if (file != "gml_all_gates.xml" || count == "-") continue;
+    ASSERT_TRUE(by_population.contains(id)) << id;
+    EXPECT_EQ(by_population[id]["count"], count) << id;
+    EXPECT_EQ(by_population[id]["parent"], parent.empty() ? "root" : parent) << id;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 49u);  // 51 rows less the two QuadrantGates, which have no truth of their own
+  EXPECT_TRUE(by_population["Range1"].contains("median:FL1-H"));
+  EXPECT_TRUE(by_population["Range1"].contains("p95:FL1-H"));
+}
+
+TEST_F(Cli, GateJsonAndMembershipEvents) {
+  const auto d = escapade::testing::data_path("gatingml");
+  const auto events = dir / "gated.fcs";
+  auto r = run("gate -q --json " + q(d / "data1.fcs") + " --gatingml " + q(d / "gml/gml_poly1_gate.xml") +
+                   " --events " + q(events),
+               dir / "err");
+  ASSERT_EQ(r.status, 0) << slurp(dir / "err");
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[1]["population"], "Polygon1");
+  EXPECT_EQ(j[1]["count"], 1582);
+  const auto file = escapade::fcs::read_fcs_file(events);
+  const auto& ds = file.data_sets.front();
+  const auto column = ds.events.find("gate:Polygon1");
+  ASSERT_TRUE(column.has_value());
+  double members = 0;
+  for (const double v : ds.events.channel(*column)) members += v;
+  EXPECT_EQ(members, 1582);
+  // The membership file is never overwritten without --force.
+  auto again = run("gate -q " + q(d / "data1.fcs") + " --gatingml " + q(d / "gml/gml_poly1_gate.xml") + " --events " +
+                       q(events),
+                   dir / "err");
+  EXPECT_EQ(again.status, 3);
+}
+
+TEST_F(Cli, GateErrorsNameTheFileAndPlace) {
+  const auto d = escapade::testing::data_path("gatingml");
+  std::ofstream(dir / "broken.xml") << "<gating:Gating-ML xmlns:gating=\"x\">\n<unclosed>\n";
+  auto bad = run("gate " + q(d / "data1.fcs") + " --gatingml " + q(dir / "broken.xml"), dir / "err");
+  EXPECT_EQ(bad.status, 4);
+  EXPECT_NE(slurp(dir / "err").find("broken.xml"), std::string::npos);
+  // A gate on a channel the file does not have.
+  auto missing = run("gate " + q(escapade::testing::data_path("fcs/flowkit/test_data_2d_01.fcs")) + " --gatingml " +
+                         q(d / "gml/gml_range_gate.xml"),
+                     dir / "err");
+  EXPECT_EQ(missing.status, 6);
+  const std::string err = slurp(dir / "err");
+  EXPECT_NE(err.find("Range1"), std::string::npos) << err;
+  EXPECT_NE(err.find("FSC-H"), std::string::npos) << err;
 }

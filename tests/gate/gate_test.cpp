@@ -303,3 +303,114 @@ TEST(ChannelStatistics, MatchesDefinitions) {
 
 }  // namespace
 }  // namespace escapade::gate
+
+namespace escapade::gate {
+namespace {
+
+TEST(GatingPlan, SameGateUnderSeveralParents) {
+  // One gate definition ("CD19+") reused under two parents: distinct ids, one name, and
+  // each copy sees only its own parent's events (FlowJo copies a gate this way).
+  const auto events = make_events({{0, 1, 2, 3, 4, 5}, {5, 5, 0, 0, 5, 0}}, {"SSC", "CD19"});
+  GatingPlan plan;
+  plan.add_gate(rectangle("low", {{Dimension::of("SSC"), 0, 3}}));
+  plan.add_gate(rectangle("high", {{Dimension::of("SSC"), 3, 6}}));
+  for (const char* parent : {"low", "high"}) {
+    Gate g = rectangle(std::string(parent) + "/CD19+", {{Dimension::of("CD19"), 1, INFINITY}}, parent);
+    g.name = "CD19+";
+    plan.add_gate(g);
+  }
+  EXPECT_EQ(plan.path("low/CD19+"), "low/CD19+");
+  EXPECT_EQ(plan.name("high/CD19+"), "CD19+");
+  const auto result = apply(plan, events);
+  EXPECT_EQ(bits(result.membership("low/CD19+")), (std::vector<bool>{true, true, false, false, false, false}));
+  EXPECT_EQ(bits(result.membership("high/CD19+")), (std::vector<bool>{false, false, false, false, true, false}));
+}
+
+}  // namespace
+}  // namespace escapade::gate
+
+namespace escapade::gate {
+namespace {
+
+TEST(GatingPlan, DeepChainsNeedNoDeepStack) {
+  // 20,000 nested gates, each keeping every event: validation and evaluation order are
+  // iterative, so depth costs memory, not stack.
+  const auto events = make_events({{1, 2, 3}}, {"A"});
+  GatingPlan plan;
+  const std::size_t depth = 20'000;
+  for (std::size_t k = 0; k < depth; ++k) {
+    plan.add_gate(rectangle("g" + std::to_string(k), {{Dimension::of("A"), 0, 10}},
+                            k == 0 ? "" : "g" + std::to_string(k - 1)));
+  }
+  const auto result = apply(plan, events);
+  EXPECT_EQ(result.count("g19999"), 3U);
+  GatingPlan cyclic;
+  for (std::size_t k = 0; k < depth; ++k) {
+    cyclic.add_gate(rectangle("g" + std::to_string(k), {{Dimension::of("A"), 0, 10}},
+                              "g" + std::to_string((k + 1) % depth)));
+  }
+  EXPECT_THROW(cyclic.validate(), GateTreeError);
+}
+
+}  // namespace
+}  // namespace escapade::gate
+
+namespace escapade::gate {
+namespace {
+
+// Even-odd with edges inside, edge by edge: the definition the slab index must reproduce.
+bool inside_reference(const std::vector<Point>& v, double x, double y) {
+  bool inside = false;
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    const Point a = v[k];
+    const Point b = v[(k + 1) % v.size()];
+    const double cross = (b.x - a.x) * (y - a.y) - (x - a.x) * (b.y - a.y);
+    if (cross == 0 && x >= std::min(a.x, b.x) && x <= std::max(a.x, b.x) && y >= std::min(a.y, b.y) &&
+        y <= std::max(a.y, b.y)) {
+      return true;
+    }
+    if ((a.y > y) != (b.y > y) && (b.y > a.y ? cross > 0 : cross < 0)) inside = !inside;
+  }
+  return inside;
+}
+
+TEST(PolygonGate, ManyVerticesThroughSlabsEqualEdgeByEdge) {
+  // A jagged 200-vertex polygon on a coarse grid (so many vertices share y values, as in
+  // FlowJo's staircase outlines), probed at random points, vertices and edge midpoints.
+  std::mt19937_64 rng(3);
+  std::uniform_int_distribution<int> radius(5, 20);
+  std::vector<Point> poly;
+  for (int k = 0; k < 200; ++k) {
+    const double a = 2 * M_PI * k / 200;
+    poly.push_back({std::round(radius(rng) * std::cos(a)), std::round(radius(rng) * std::sin(a))});
+  }
+  std::vector<double> xs, ys;
+  std::uniform_real_distribution<double> coord(-22, 22);
+  std::uniform_int_distribution<int> grid(-22, 22);
+  for (int i = 0; i < 20000; ++i) {
+    xs.push_back(i % 2 ? coord(rng) : grid(rng));
+    ys.push_back(i % 3 ? coord(rng) : grid(rng));
+  }
+  for (std::size_t k = 0; k < poly.size(); ++k) {
+    const Point a = poly[k];
+    const Point b = poly[(k + 1) % poly.size()];
+    xs.push_back(a.x);
+    ys.push_back(a.y);
+    xs.push_back((a.x + b.x) / 2);
+    ys.push_back((a.y + b.y) / 2);
+  }
+  const auto events = make_events({xs, ys}, {"X", "Y"});
+  GatingPlan plan;
+  plan.add_gate(Gate{"jag", "", "", PolygonGate{Dimension::of("X"), Dimension::of("Y"), poly}});
+  const auto result = apply(plan, events);
+  std::size_t inside = 0;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const bool expected = inside_reference(poly, xs[i], ys[i]);
+    inside += expected;
+    ASSERT_EQ(result.membership("jag").test(i), expected) << "event " << i << " at " << xs[i] << ", " << ys[i];
+  }
+  EXPECT_GT(inside, 1000U);
+}
+
+}  // namespace
+}  // namespace escapade::gate
