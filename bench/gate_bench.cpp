@@ -23,6 +23,7 @@
 #include "libescapade/base/event_matrix.hpp"
 #include "libescapade/comp/comp.hpp"
 #include "libescapade/fcs/fcs.hpp"
+#include "libescapade/gate/flowjo.hpp"
 #include "libescapade/gate/gate.hpp"
 
 namespace {
@@ -199,8 +200,36 @@ void BM_EndToEnd(benchmark::State& state) {
   state.counters["leaf"] = static_cast<double>(leaf);
 }
 
+// A real FlowJo 10.5.3 workspace (flowsom_68983: 15 populations, biex axes, a 1024-bin
+// polygon that becomes a 700-vertex outline in FlowJo mode) on its FCS file repeated to
+// 1M events, in FlowJo's binned mode (range 0) and exact mode (range 1).
+void BM_FlowJoWorkspace(benchmark::State& state) {
+  const std::string dir = std::string(ESCAPADE_SHARED_DIR) + "/data/flowjo/flowsom_68983/";
+  gate::WorkspaceOptions wo;
+  wo.binning = state.range(0) == 0 ? gate::FlowJoBinning::flowjo : gate::FlowJoBinning::exact;
+  const auto ws = gate::read_workspace_file(dir + "gating.wsp", wo);
+  const auto file = escapade::fcs::read_fcs_file(dir + "68983.fcs");
+  auto ds = file.data_sets.front();
+  const std::size_t n = 1'000'000;
+  std::vector<std::size_t> rows(n), columns(ds.events.channel_count());
+  for (std::size_t i = 0; i < n; ++i) rows[i] = i % ds.events.event_count();
+  for (std::size_t c = 0; c < columns.size(); ++c) columns[c] = c;
+  ds.events = ds.events.subset(rows, columns);
+  const auto& sample = ws.samples.front();
+  std::size_t lymphocytes = 0;
+  for (auto _ : state) {
+    const auto result = gate::apply_sample(sample, ds, {.num_threads = 1});
+    lymphocytes = result.count(sample.populations.front().id);
+  }
+  state.counters["events/s"] = benchmark::Counter(static_cast<double>(n) * static_cast<double>(state.iterations()),
+                                                  benchmark::Counter::kIsRate);
+  state.counters["populations"] = static_cast<double>(sample.populations.size());
+  state.counters["first"] = static_cast<double>(lymphocytes);
+}
+
 }  // namespace
 
+BENCHMARK(BM_FlowJoWorkspace)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_EndToEnd)
     ->Args({1'000'000, 1})
     ->Args({1'000'000, 0})
