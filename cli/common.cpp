@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
+#include "libescapade/base/file_io.hpp"
 #include "libescapade/fcs/fcs.hpp"
 
 namespace escapade::cli {
@@ -75,20 +77,9 @@ void write_text_output(const std::string& path, bool force, const std::function<
   if (!force && std::filesystem::exists(path, ec)) {
     throw InputError(ErrorKind::io, path, "--output", "file exists; use --force to replace it");
   }
-  const std::string tmp = path + ".part";
-  {
-    std::ofstream o(tmp, std::ios::trunc);
-    if (!o) throw InputError(ErrorKind::io, path, "", "cannot create the output file");
-    fill(o);
-    o.flush();
-    if (!o) {
-      o.close();
-      std::filesystem::remove(tmp, ec);
-      throw InputError(ErrorKind::io, path, "", "write failed (disk full?)");
-    }
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw InputError(ErrorKind::io, path, "", "cannot move the output into place: " + ec.message());
+  std::ostringstream text;
+  fill(text);
+  write_file(path, text.str(), force);
 }
 
 }  // namespace escapade::cli

@@ -81,13 +81,7 @@ Command add_gate(CLI::App& parent) {
                 write_membership_fcs(sample, events_path(args->events, file, args->files.size()), args->force);
               }
             }
-            write_text_output(args->output, args->force, [&](std::ostream& o) {
-              if (args->common.json) {
-                table.write_json(o);
-              } else {
-                table.write_tsv(o);
-              }
-            });
+            table.write(args->output, args->force, args->common.json);
             return exit_ok;
           }};
 }

@@ -186,6 +186,16 @@ void PopulationTable::write_json(std::ostream& out) const {
   out << rows.dump(2) << '\n';
 }
 
+void PopulationTable::write(const std::string& path, bool force, bool json) const {
+  write_text_output(path, force, [&](std::ostream& o) {
+    if (json) {
+      write_json(o);
+    } else {
+      write_tsv(o);
+    }
+  });
+}
+
 void write_membership_fcs(const GatedSample& s, const std::filesystem::path& path, bool force) {
   fcs::DataSet out = *s.data;
   const gate::GatingResult& r = *s.result;

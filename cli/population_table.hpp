@@ -47,6 +47,8 @@ class PopulationTable {
   void add(const GatedSample& sample);
   void write_tsv(std::ostream& out) const;
   void write_json(std::ostream& out) const;
+  /// TSV or JSON to `path` (stdout for "" or "-"), never replacing a file unless `force`.
+  void write(const std::string& path, bool force, bool json) const;
 
  private:
   StatisticsArgs my_args;

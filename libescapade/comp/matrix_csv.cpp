@@ -8,6 +8,7 @@
 #include <iterator>
 #include <map>
 
+#include "libescapade/base/file_io.hpp"
 #include "libescapade/base/error.hpp"
 #include "libescapade/comp/comp.hpp"
 
@@ -155,14 +156,7 @@ SpectrumMatrix parse_matrix_csv(std::span<const std::byte> bytes, std::string_vi
 }
 
 SpectrumMatrix read_matrix_csv(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw InputError(ErrorKind::io, path.string(), "",
-                     "cannot open: " + std::error_code(errno, std::generic_category()).message());
-  }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw InputError(ErrorKind::io, path.string(), "", "read failed");
-  return parse_matrix_csv(text, path.string());
+  return parse_matrix_csv(read_file(path), path.string());
 }
 
 }  // namespace escapade::comp

@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 
+#include "libescapade/base/file_io.hpp"
 #include "libescapade/base/parallel.hpp"
 #include "libescapade/fcs/detail/text.hpp"
 #include "libescapade/fcs/fcs.hpp"
@@ -230,23 +231,7 @@ void write_fcs_file(const std::filesystem::path& path, const DataSet& ds, const 
     throw FcsError(ErrorKind::io, name, "", "file exists; not overwritten");
   }
   const auto bytes = write_fcs(ds, options);
-  std::filesystem::path tmp = path;
-  tmp += ".part-" + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw FcsError(ErrorKind::io, name, "", "cannot create " + tmp.string());
-    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    f.flush();
-    if (!f) {
-      std::filesystem::remove(tmp, ec);
-      throw FcsError(ErrorKind::io, name, "", "write failed (disk full?)");
-    }
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw FcsError(ErrorKind::io, name, "", "cannot move the written file into place");
-  }
+  write_file<FcsError>(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), overwrite);
 }
 
 DataSet select(const DataSet& ds, std::span<const std::size_t> events, std::span<const std::string> channels) {

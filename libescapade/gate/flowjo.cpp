@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 #include <pugixml.hpp>
 
+#include "libescapade/base/file_io.hpp"
 #include "libescapade/comp/comp.hpp"
 #include "libescapade/transform/transform.hpp"
 
@@ -1178,14 +1179,7 @@ Workspace parse_workspace(std::span<const std::byte> bytes, std::string_view sou
 }
 
 Workspace read_workspace_file(const std::filesystem::path& path, const WorkspaceOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw WorkspaceError(ErrorKind::io, path.string(), "",
-                         "cannot open: " + std::error_code(errno, std::generic_category()).message());
-  }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw WorkspaceError(ErrorKind::io, path.string(), "", "read failed");
-  return parse_workspace(text, path.string(), options);
+  return parse_workspace(read_file<WorkspaceError>(path), path.string(), options);
 }
 
 std::filesystem::path find_sample_file(const WorkspaceSample& sample, const std::filesystem::path& directory) {

@@ -30,6 +30,7 @@
 
 #include <unistd.h>
 
+#include "libescapade/base/file_io.hpp"
 #include "libescapade/base/error.hpp"
 #include "libescapade/gate/gatingml.hpp"
 
@@ -1195,46 +1196,13 @@ GatingPlan parse_gatingml(std::span<const std::byte> bytes, std::string_view sou
 }
 
 GatingPlan read_gatingml_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw GatingMlError(ErrorKind::io, path.string(), "",
-                        "cannot open: " + std::error_code(errno, std::generic_category()).message());
-  }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw GatingMlError(ErrorKind::io, path.string(), "", "read failed");
-  return parse_gatingml(text, path.string());
+  return parse_gatingml(read_file<GatingMlError>(path), path.string());
 }
 
 std::string write_gatingml(const GatingPlan& plan) { return Writer(plan).run(); }
 
 void write_gatingml_file(const GatingPlan& plan, const std::filesystem::path& path, bool overwrite) {
-  const std::string name = path.string();
-  std::error_code ec;
-  if (!overwrite && std::filesystem::exists(path, ec)) {
-    throw InputError(ErrorKind::io, name, "", "file exists; not overwritten");
-  }
-  const std::string text = write_gatingml(plan);
-  std::filesystem::path tmp = path;
-  tmp += ".part-" + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) {
-      throw InputError(ErrorKind::io, name, "",
-                       "cannot create " + tmp.string() + ": " + std::error_code(errno, std::generic_category()).message());
-    }
-    f.write(text.data(), static_cast<std::streamsize>(text.size()));
-    f.flush();
-    if (!f) {
-      f.close();
-      std::filesystem::remove(tmp, ec);
-      throw InputError(ErrorKind::io, name, "", "write failed (disk full?)");
-    }
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw InputError(ErrorKind::io, name, "", "cannot move the written file into place");
-  }
+  write_file(path, write_gatingml(plan), overwrite);
 }
 
 }  // namespace escapade::gate
