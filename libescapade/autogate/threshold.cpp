@@ -1,0 +1,314 @@
+// Kernel densities, peaks and the thresholds built on them (autogate.hpp).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "libescapade/autogate/autogate.hpp"
+#include "libescapade/base/error.hpp"
+
+namespace escapade::autogate {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+[[noreturn]] void fail(std::string where, std::string reason) {
+  throw InputError(ErrorKind::invalid_argument, "", std::move(where), std::move(reason));
+}
+
+std::vector<double> finite_sorted(std::span<const double> values) {
+  std::vector<double> x;
+  x.reserve(values.size());
+  for (const double v : values) {
+    if (std::isfinite(v)) x.push_back(v);
+  }
+  std::sort(x.begin(), x.end());
+  return x;
+}
+
+// R type 7 on sorted values.
+double sorted_quantile(const std::vector<double>& x, double p) {
+  const double h = static_cast<double>(x.size() - 1) * p;
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  const std::size_t hi = std::min(lo + 1, x.size() - 1);
+  return x[lo] + (h - static_cast<double>(lo)) * (x[hi] - x[lo]);
+}
+
+// Events of sorted `x` within [a, b].
+std::size_t count_between(const std::vector<double>& x, double a, double b) {
+  return static_cast<std::size_t>(std::upper_bound(x.begin(), x.end(), b) - std::lower_bound(x.begin(), x.end(), a));
+}
+
+Density density_of_sorted(const std::vector<double>& x, const DensityOptions& o) {
+  if (x.size() < 2) fail("density", fmt::format("needs at least 2 finite values, got {}", x.size()));
+  if (o.grid < 16 || !(o.adjust > 0) || !(o.bandwidth >= 0) ||
+      !(o.lower_quantile >= 0 && o.lower_quantile < o.upper_quantile && o.upper_quantile <= 1)) {
+    fail("density", "grid ≥ 16, adjust > 0, bandwidth ≥ 0 and 0 ≤ lower_quantile < upper_quantile ≤ 1 are required");
+  }
+  const auto n = static_cast<double>(x.size());
+  double bw = o.bandwidth;
+  if (bw == 0) {
+    // R bw.nrd0: 0.9 · min(SD, IQR/1.34) · n^(−1/5), falling back as R does when the IQR is 0.
+    double mean = 0;
+    for (const double v : x) mean += v;
+    mean /= n;
+    double ss = 0;
+    for (const double v : x) ss += (v - mean) * (v - mean);
+    const double sd = std::sqrt(ss / (n - 1));
+    const double iqr = sorted_quantile(x, 0.75) - sorted_quantile(x, 0.25);
+    double spread = std::min(sd, iqr / 1.34);
+    if (!(spread > 0)) spread = sd > 0 ? sd : (std::abs(x.front()) > 0 ? std::abs(x.front()) : 1.0);
+    bw = 0.9 * spread * std::pow(n, -0.2) * o.adjust;
+  }
+  double lo = sorted_quantile(x, o.lower_quantile) - 3 * bw;
+  double hi = sorted_quantile(x, o.upper_quantile) + 3 * bw;
+  Density d;
+  d.bandwidth = bw;
+  d.lo = lo;
+  d.step = (hi - lo) / static_cast<double>(o.grid - 1);
+  d.values.assign(o.grid, 0.0);
+  // Linear binning: each value shares its weight between the two nearest grid points.
+  std::vector<double> bins(o.grid, 0.0);
+  for (const double v : x) {
+    const double pos = (v - lo) / d.step;
+    if (pos < 0 || pos > static_cast<double>(o.grid - 1)) continue;
+    const auto i = static_cast<std::size_t>(pos);
+    const double frac = pos - static_cast<double>(i);
+    bins[i] += 1 - frac;
+    if (i + 1 < o.grid) bins[i + 1] += frac;
+    ++d.events;
+  }
+  // Gaussian kernel in grid units, truncated at 4 SD.
+  const double sigma = bw / d.step;
+  const auto half = static_cast<std::ptrdiff_t>(std::ceil(4 * sigma));
+  std::vector<double> kernel(static_cast<std::size_t>(2 * half + 1));
+  for (std::ptrdiff_t k = -half; k <= half; ++k) {
+    kernel[static_cast<std::size_t>(k + half)] = std::exp(-0.5 * static_cast<double>(k * k) / (sigma * sigma));
+  }
+  double kernel_sum = 0;
+  for (const double k : kernel) kernel_sum += k;
+  const auto g = static_cast<std::ptrdiff_t>(o.grid);
+  for (std::ptrdiff_t i = 0; i < g; ++i) {
+    if (bins[static_cast<std::size_t>(i)] == 0) continue;
+    const double w = bins[static_cast<std::size_t>(i)] / kernel_sum;
+    for (std::ptrdiff_t k = std::max(-half, -i); k <= std::min(half, g - 1 - i); ++k) {
+      d.values[static_cast<std::size_t>(i + k)] += w * kernel[static_cast<std::size_t>(k + half)];
+    }
+  }
+  for (double& v : d.values) v /= n * d.step;
+  return d;
+}
+
+std::string number(double v) { return fmt::format("{:.4g}", v); }
+
+}  // namespace
+
+std::size_t Density::index(double v) const noexcept {
+  if (values.empty() || !(step > 0)) return 0;
+  const double pos = std::round((v - lo) / step);
+  if (!(pos > 0)) return 0;
+  return std::min(values.size() - 1, static_cast<std::size_t>(pos));
+}
+
+Density estimate_density(std::span<const double> values, const DensityOptions& options) {
+  return density_of_sorted(finite_sorted(values), options);
+}
+
+std::vector<Peak> find_peaks(const Density& density, double min_relative_prominence) {
+  const auto& d = density.values;
+  std::vector<Peak> out;
+  if (d.size() < 3) return out;
+  const double top = *std::max_element(d.begin(), d.end());
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    const bool left_lower = i == 0 || d[i] > d[i - 1];
+    // A plateau counts once, at its left end.
+    const bool right_not_higher = i + 1 == d.size() || d[i] >= d[i + 1];
+    if (!left_lower || !right_not_higher || d[i] <= 0) continue;
+    // Prominence (as scipy.signal.peak_prominences): on each side, the lowest point before
+    // a higher one (or the edge); the higher of those two lows is the key col.
+    double left_min = d[i];
+    for (std::size_t j = i; j > 0 && d[j - 1] <= d[i];) left_min = std::min(left_min, d[--j]);
+    double right_min = d[i];
+    for (std::size_t j = i; j + 1 < d.size() && d[j + 1] <= d[i];) right_min = std::min(right_min, d[++j]);
+    const double col = std::max(left_min, right_min);
+    const double prominence = d[i] - col;
+    if (prominence >= min_relative_prominence * top) out.push_back({density.x(i), d[i], prominence});
+  }
+  return out;
+}
+
+std::string Threshold::evidence() const {
+  std::string text;
+  switch (method) {
+    case ThresholdMethod::valley:
+      text = fmt::format("valley at {} between peaks {} and {} (depth {}, {:.1f}% of {} events within ±{})", number(value),
+                         number(negative_peak), number(positive_peak), number(valley_depth), 100 * share_near_cut,
+                         events, number(bandwidth));
+      break;
+    case ThresholdMethod::negative_tail:
+      text = fmt::format("one peak at {}: cut {} above it ({:.1f}% of {} events within ±{})", number(negative_peak),
+                         number(value - negative_peak), 100 * share_near_cut, events, number(bandwidth));
+      break;
+    case ThresholdMethod::negative_reference:
+      text = fmt::format("negative reference of {} events (median {}): cut {}", events, number(negative_peak),
+                         number(value));
+      break;
+    case ThresholdMethod::fixed:
+      text = fmt::format("fixed at {}", number(value));
+      break;
+  }
+  if (weak) text += "; WEAK: " + reason;
+  return text;
+}
+
+Threshold valley_threshold(std::span<const double> values, const ThresholdOptions& options) {
+  const std::vector<double> x = finite_sorted(values);
+  const Density d = density_of_sorted(x, options.density);
+  const std::vector<Peak> peaks = find_peaks(d, options.min_relative_prominence);
+  Threshold t;
+  t.peaks = peaks.size();
+  t.bandwidth = d.bandwidth;
+  t.events = x.size();
+  t.positive_peak = nan;
+  // The best valley: between consecutive peaks, inside the search window, with the largest
+  // dip below the lower of its two peaks.
+  double best_dip = -1;
+  for (std::size_t p = 0; p + 1 < peaks.size(); ++p) {
+    const std::size_t a = d.index(peaks[p].position);
+    const std::size_t b = d.index(peaks[p + 1].position);
+    std::size_t v = a;
+    for (std::size_t i = a; i <= b; ++i) {
+      if (d.values[i] < d.values[v]) v = i;
+    }
+    const double cut = d.x(v);
+    if (cut < options.search_min || cut > options.search_max) continue;
+    const double lower_peak = std::min(peaks[p].height, peaks[p + 1].height);
+    const double dip = lower_peak - d.values[v];
+    if (dip > best_dip) {
+      best_dip = dip;
+      t.value = cut;
+      t.method = ThresholdMethod::valley;
+      t.negative_peak = peaks[p].position;
+      t.positive_peak = peaks[p + 1].position;
+      t.valley_depth = lower_peak > 0 ? d.values[v] / lower_peak : 1.0;
+    }
+  }
+  if (best_dip < 0) {
+    // One population: the highest peak below the window's top is the negative one; its
+    // lower half is free of positives, so its spread is measured there.
+    const Peak* main = nullptr;
+    for (const auto& p : peaks) {
+      if (p.position <= options.search_max && (main == nullptr || p.height > main->height)) main = &p;
+    }
+    const double mode = main != nullptr ? main->position : sorted_quantile(x, 0.5);
+    std::vector<double> below, above;
+    for (const double v : x) (v < mode ? below : above).push_back(std::abs(v - mode));
+    std::sort(below.begin(), below.end());
+    std::sort(above.begin(), above.end());
+    const double sd = below.size() >= 2 ? sorted_quantile(below, 0.6827) : d.bandwidth;
+    const double upper_sd = above.size() >= 2 ? sorted_quantile(above, 0.6827) : sd;
+    t.asymmetry = sd > 0 ? upper_sd / sd : 1.0;
+    t.method = ThresholdMethod::negative_tail;
+    t.negative_peak = mode;
+    t.value = std::clamp(mode + options.tail_sds * sd, options.search_min, options.search_max);
+    t.valley_depth = 1.0;
+  }
+  t.share_near_cut = static_cast<double>(count_between(x, t.value - d.bandwidth, t.value + d.bandwidth)) /
+                     static_cast<double>(x.size());
+  if (x.size() < options.min_events) {
+    t.weak = true;
+    t.reason = fmt::format("only {} events (fewer than {})", x.size(), options.min_events);
+  } else if (t.method == ThresholdMethod::valley && t.valley_depth > options.weak_depth) {
+    t.weak = true;
+    t.reason = fmt::format("shallow valley (depth {} > {})", number(t.valley_depth), number(options.weak_depth));
+  } else if (t.method == ThresholdMethod::negative_tail && t.asymmetry > options.weak_asymmetry) {
+    t.weak = true;
+    t.reason = fmt::format("one skewed peak (upper side {}× wider than lower): positives overlap the negatives",
+                           number(t.asymmetry));
+  } else if (t.share_near_cut > options.weak_share_near_cut) {
+    t.weak = true;
+    t.reason = fmt::format("{:.1f}% of events lie within ±{} of the cut (more than {:.1f}%)", 100 * t.share_near_cut,
+                           number(d.bandwidth), 100 * options.weak_share_near_cut);
+  }
+  return t;
+}
+
+Threshold reference_threshold(std::span<const double> negatives, double q, double margin) {
+  if (!(q > 0 && q < 1)) fail("reference_threshold", fmt::format("quantile {} is outside (0, 1)", q));
+  const std::vector<double> x = finite_sorted(negatives);
+  if (x.size() < 2) fail("reference_threshold", fmt::format("needs at least 2 negative events, got {}", x.size()));
+  Threshold t;
+  t.method = ThresholdMethod::negative_reference;
+  t.value = sorted_quantile(x, q) + margin;
+  t.negative_peak = sorted_quantile(x, 0.5);
+  t.positive_peak = nan;
+  t.events = x.size();
+  t.valley_depth = nan;
+  if (x.size() < 50) {
+    t.weak = true;
+    t.reason = fmt::format("only {} reference events", x.size());
+  }
+  return t;
+}
+
+std::string SingletCut::evidence() const {
+  std::string text = fmt::format("FSC-A/FSC-H < {} (median {} + spread {}): {:.1f}% kept", number(max_ratio),
+                                 number(median_ratio), number(robust_sd), 100 * singlet_share);
+  if (weak) text += "; WEAK: " + reason;
+  return text;
+}
+
+SingletCut singlet_cut(std::span<const double> area, std::span<const double> height, double k) {
+  if (area.size() != height.size()) {
+    fail("singlet_cut", fmt::format("{} areas for {} heights", area.size(), height.size()));
+  }
+  std::vector<double> r;
+  r.reserve(area.size());
+  for (std::size_t i = 0; i < area.size(); ++i) {
+    if (height[i] > 0 && std::isfinite(area[i]) && std::isfinite(height[i])) r.push_back(area[i] / height[i]);
+  }
+  if (r.size() < 2) fail("singlet_cut", "fewer than 2 events have a positive FSC-H");
+  std::sort(r.begin(), r.end());
+  // The singlets' mode from the ratio's density; their spread from the side below it,
+  // which doublets (large A/H) do not reach.
+  const Density d = density_of_sorted(r, {});
+  const auto peaks = find_peaks(d);
+  double mode = sorted_quantile(r, 0.5);
+  double best = -1;
+  for (const auto& p : peaks) {
+    if (p.height > best) {
+      best = p.height;
+      mode = p.position;
+    }
+  }
+  std::vector<double> below;
+  for (const double v : r) {
+    if (v < mode) below.push_back(mode - v);
+  }
+  std::sort(below.begin(), below.end());
+  SingletCut c;
+  c.median_ratio = mode;
+  c.robust_sd = below.size() >= 2 ? sorted_quantile(below, 0.6827) : d.bandwidth;
+  c.max_ratio = mode + k * c.robust_sd;
+  c.singlet_share = static_cast<double>(std::lower_bound(r.begin(), r.end(), c.max_ratio) - r.begin()) /
+                    static_cast<double>(area.size());
+  if (r.size() < 50) {
+    c.weak = true;
+    c.reason = fmt::format("only {} events", r.size());
+  } else if (c.singlet_share < 0.5) {
+    c.weak = true;
+    c.reason = "fewer than half of the events are singlets";
+  }
+  return c;
+}
+
+double quantile(std::span<const double> values, double p) {
+  if (!(p >= 0 && p <= 1)) fail("quantile", fmt::format("p = {} is outside [0, 1]", p));
+  const std::vector<double> x = finite_sorted(values);
+  if (x.empty()) fail("quantile", "no finite value");
+  return sorted_quantile(x, p);
+}
+
+}  // namespace escapade::autogate
