@@ -55,5 +55,7 @@ Command add_export(CLI::App& parent);
 Command add_validate(CLI::App& parent);
 Command add_gate(CLI::App& parent);
 Command add_workspace(CLI::App& parent);
+Command add_simulate(CLI::App& parent);
+Command add_plot(CLI::App& parent);
 
 }  // namespace escapade::cli

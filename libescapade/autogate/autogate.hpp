@@ -95,6 +95,15 @@ struct ThresholdOptions {
   /// Only a cut inside [search_min, search_max] is accepted (e.g. above the negative mode).
   double search_min = -std::numeric_limits<double>::infinity();
   double search_max = std::numeric_limits<double>::infinity();
+  /// Only a valley whose lower peak lies at or below this value qualifies (e.g. a CD45−
+  /// population must sit near zero, not at CD45-dim blasts).
+  double negative_peak_max = std::numeric_limits<double>::infinity();
+  /// Only a valley at most this deep (density at the cut / lower peak) qualifies; a
+  /// shallower dip inside one population then falls back to the single-peak rule.
+  double max_depth = 1.0;
+  /// Take the lowest qualifying valley rather than the deepest (the first split above the
+  /// negatives when several positive populations follow, as CD45 dim/bright).
+  bool prefer_lowest = false;
   /// Single-peak fallback: the cut sits this many robust SDs of the peak's lower half
   /// above its mode (3 SDs keep 99.87 % of a symmetric negative population below).
   double tail_sds = 3.0;

@@ -184,8 +184,11 @@ Threshold valley_threshold(std::span<const double> values, const ThresholdOption
     }
     const double cut = d.x(v);
     if (cut < options.search_min || cut > options.search_max) continue;
+    if (peaks[p].position > options.negative_peak_max) continue;
     const double lower_peak = std::min(peaks[p].height, peaks[p + 1].height);
     const double dip = lower_peak - d.values[v];
+    if (lower_peak > 0 && d.values[v] / lower_peak > options.max_depth) continue;
+    if (options.prefer_lowest && best_dip >= 0) break;
     if (dip > best_dip) {
       best_dip = dip;
       t.value = cut;

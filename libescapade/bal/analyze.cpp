@@ -1,0 +1,521 @@
+// The per-sample escape-risk gating (analyze.hpp): cuts are found stage by stage on the
+// parent's events, then written as one GatingPlan and applied once for the counts.
+#include "libescapade/bal/analyze.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+
+#include "libescapade/base/error.hpp"
+
+namespace escapade::bal {
+
+namespace {
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+// Logicle top of scale and decades for a channel of range `range` (FORMATS §2.3; Parks,
+// Roederer & Moore 2006): T = $PnR (262,144 when absent), M = 4.5 decades at T = 2^18 and
+// one more per decade of a wider range, so every instrument shows the same low decades.
+struct LogicleScale {
+  double t;
+  double m;
+};
+LogicleScale scale_of(double range) {
+  const double t = range > 1000 ? range : 262144.0;
+  return {t, std::max(4.5, std::log10(t) - std::log10(262144.0) + 4.5)};
+}
+
+// Parks et al. 2006: W = (M − log10(T/|r|))/2 with r the 5th percentile of the negative
+// values, so the negatives' spread fits the linear-like zone. Clamped to [0, 2] (and M/2).
+double logicle_width(const std::vector<double>& values, LogicleScale s) {
+  std::vector<double> negatives;
+  for (const double v : values) {
+    if (v < 0 && std::isfinite(v)) negatives.push_back(v);
+  }
+  if (negatives.size() < 100) return 0.5;
+  const double r = autogate::quantile(negatives, 0.05);
+  const double w = (s.m - std::log10(s.t / std::abs(r))) / 2;
+  return std::clamp(w, 0.0, std::min(2.0, s.m / 2));
+}
+
+// Values of `values` at the events of `members`.
+std::vector<double> gather(const std::vector<double>& values, const std::vector<std::uint8_t>& members) {
+  std::vector<double> out;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (members[i] != 0) out.push_back(values[i]);
+  }
+  return out;
+}
+
+std::size_t count(const std::vector<std::uint8_t>& members) {
+  return static_cast<std::size_t>(std::count(members.begin(), members.end(), std::uint8_t{1}));
+}
+
+class Pipeline {
+ public:
+  Pipeline(const fcs::DataSet& data, const Panel& panel, const std::string& source, const AnalysisOptions& options)
+      : my_data(data), my_options(options) {
+    for (const auto& [name, value] : options.overrides) {
+      if (std::find_if(std::begin(cut_names), std::end(cut_names), [&](const char* c) { return name == c; }) ==
+          std::end(cut_names)) {
+        std::string names;
+        for (const char* c : cut_names) names += (names.empty() ? "" : ", ") + std::string(c);
+        throw InputError(ErrorKind::invalid_argument, source, fmt::format("override '{}'", name),
+                         fmt::format("no gate has this name; the gates are: {}", names));
+      }
+      if (!std::isfinite(value)) {
+        throw InputError(ErrorKind::invalid_argument, source, fmt::format("override '{}'", name), "not a finite number");
+      }
+    }
+    my_a.source = source;
+    my_a.limits = options.limits;
+    my_a.markers = resolve_markers(panel, data, source);
+    my_a.plan = gate::GatingPlan(source);
+    my_apply.file_spillover = data.spillover ? &*data.spillover : nullptr;
+    my_apply.num_threads = options.num_threads;
+    if (!data.spillover) {
+      my_a.warnings.push_back({source, "$SPILLOVER", "the file has no spillover matrix; values are not compensated"});
+    }
+    for (const auto& w : my_a.markers.warnings) my_a.warnings.push_back(w);
+  }
+
+  Analysis run() {
+    const std::size_t n = my_data.events.event_count();
+    std::vector<std::uint8_t> all(n, 1);
+    const auto singlets = gate_singlets(all);
+    const auto cells = gate_cells(singlets);
+    const auto leukocytes = gate_leukocytes(cells);
+    const auto cd34 = gate_cd34(leukocytes);
+    gate_quadrant(cd34);
+    finish();
+    return std::move(my_a);
+  }
+
+ private:
+  bool has(std::string_view marker) const { return my_a.markers.find(marker) != nullptr; }
+
+  // Intensity anchors below are stated for an 18-bit (262,144) channel; instruments with a
+  // wider range put the same cells proportionally higher.
+  double anchor(const std::string& channel, double value_at_18_bits) const {
+    const auto p = my_data.find_parameter(channel);
+    const double range = p && my_data.parameters[*p].range > 1000 ? my_data.parameters[*p].range : 262144.0;
+    return value_at_18_bits * range / 262144.0;
+  }
+
+  // A marker's dimension: compensated by the file's matrix when it unmixes this channel,
+  // then logicle with a width fitted to this channel's negatives.
+  gate::Dimension marker_dimension(std::string_view marker) {
+    const std::string& channel = my_a.markers.channel(marker);
+    gate::Dimension d = gate::Dimension::of(channel);
+    if (my_data.spillover) {
+      const auto& det = my_data.spillover->detectors();
+      if (std::find(det.begin(), det.end(), channel) != det.end()) d.compensation = std::string(gate::file_compensation);
+    }
+    const std::string id = "logicle:" + channel;
+    if (my_a.plan.find_transform(id) == nullptr) {
+      const auto p = my_data.find_parameter(channel);
+      const LogicleScale s = scale_of(p ? my_data.parameters[*p].range : 0);
+      const double w = logicle_width(values(d), s);
+      my_a.plan.add_transform(id, transform::LogicleTransform(s.t, w, s.m, 0));
+    }
+    d.transform = id;
+    return d;
+  }
+
+  // Values of a dimension for every event, computed once.
+  const std::vector<double>& values(const gate::Dimension& d) {
+    const std::string key = d.label();
+    auto it = my_values.find(key);
+    if (it == my_values.end()) {
+      it = my_values.emplace(key, gate::dimension_values(my_a.plan, my_data.events, d, my_apply)).first;
+    }
+    return it->second;
+  }
+
+  double override_or(const std::string& name, double found, bool& overridden) const {
+    auto it = my_options.overrides.find(name);
+    overridden = it != my_options.overrides.end();
+    return overridden ? it->second : found;
+  }
+
+  // Records a cut found by `t` (or overridden) on dimension `d` from `population`.
+  double record(const std::string& name, const gate::Dimension& d, const std::string& population,
+                const autogate::Threshold& t) {
+    Cut c;
+    c.name = name;
+    c.channel = d.channel.empty() ? d.label() : d.channel;
+    c.population = population;
+    c.value = override_or(name, t.value, c.overridden);
+    c.method = c.overridden ? autogate::ThresholdMethod::fixed : t.method;
+    c.evidence = c.overridden ? fmt::format("set by a reviewer to {:.4g} (found: {})", c.value, t.evidence())
+                              : t.evidence();
+    c.weak = !c.overridden && t.weak;
+    const transform::Transform* tr = d.transform.empty() ? nullptr : my_a.plan.find_transform(d.transform);
+    c.data_value = tr != nullptr ? tr->inverse(c.value) : c.value;
+    my_a.cuts.push_back(c);
+    return c.value;
+  }
+
+  std::vector<std::uint8_t> gate_singlets(const std::vector<std::uint8_t>& parent) {
+    const auto* area = my_a.markers.find("FSC-A");
+    const auto* height = my_a.markers.find("FSC-H");
+    std::vector<std::uint8_t> out = parent;
+    if (area == nullptr || height == nullptr) {
+      my_a.warnings.push_back({my_a.source, "singlets", "no FSC-A and FSC-H pair; doublets are not excluded"});
+      my_a.plan.add_gate({"singlets", "", "singlets", gate::RectangleGate{{{gate::Dimension::of(area ? area->channel : my_data.events.label(0).name)}}}});
+      return out;
+    }
+    my_a.plan.add_ratio("fsc_area_height", {transform::RatioTransform(1, 0, 0), area->channel, height->channel});
+    gate::Dimension ratio;
+    ratio.ratio = "fsc_area_height";
+    const auto& r = values(ratio);
+    const auto cut = autogate::singlet_cut(gather(values(gate::Dimension::of(area->channel)), parent),
+                                           gather(values(gate::Dimension::of(height->channel)), parent));
+    autogate::Threshold t;
+    t.value = cut.max_ratio;
+    t.method = autogate::ThresholdMethod::negative_tail;
+    t.weak = cut.weak;
+    t.reason = cut.reason;
+    Cut c;
+    c.name = "singlet_ratio";
+    c.channel = area->channel + "/" + height->channel;
+    c.population = "all events";
+    c.value = override_or(c.name, cut.max_ratio, c.overridden);
+    c.data_value = c.value;
+    c.method = c.overridden ? autogate::ThresholdMethod::fixed : autogate::ThresholdMethod::negative_tail;
+    c.evidence = c.overridden ? fmt::format("set by a reviewer to {:.4g} (found: {})", c.value, cut.evidence())
+                              : cut.evidence();
+    c.weak = !c.overridden && cut.weak;
+    my_a.cuts.push_back(c);
+    gate::Interval i{ratio};
+    i.max = c.value;
+    my_a.plan.add_gate({"singlets", "", "singlets", gate::RectangleGate{{i}}});
+    for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && r[e] < c.value;
+    return out;
+  }
+
+  std::vector<std::uint8_t> gate_cells(const std::vector<std::uint8_t>& parent) {
+    std::vector<std::uint8_t> out = parent;
+    std::vector<gate::Interval> intervals;
+    if (const auto* area = my_a.markers.find("FSC-A")) {
+      // Debris: a low-FSC population below the cells' main peak; no valley there means
+      // no debris to remove.
+      const gate::Dimension fsc = gate::Dimension::of(area->channel);
+      const auto& v = values(fsc);
+      const auto x = gather(v, parent);
+      autogate::ThresholdOptions o;
+      o.search_max = autogate::quantile(x, 0.5);
+      o.negative_peak_max = anchor(area->channel, 25000.0);  // debris is smaller than any cell
+      o.weak_depth = 0.75;  // debris trails into the cells: a shallow valley is normal
+      autogate::Threshold t = autogate::valley_threshold(x, o);
+      if (t.method != autogate::ThresholdMethod::valley) {
+        t.value = -inf;
+        t.weak = false;
+        t.reason.clear();
+        t.method = autogate::ThresholdMethod::fixed;
+      }
+      const double cut = record("debris_fsc", fsc, "singlets", t);
+      if (t.method == autogate::ThresholdMethod::fixed && !my_a.cuts.back().overridden) {
+        my_a.cuts.back().evidence = "no debris population below the cells' FSC peak: nothing removed";
+      }
+      gate::Interval i{fsc};
+      i.min = cut;
+      intervals.push_back(i);
+      for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] >= cut;
+    }
+    if (has("Viability")) {
+      // Dead cells take up the viability dye: they are the bright population.
+      const gate::Dimension d = marker_dimension("Viability");
+      const auto& v = values(d);
+      // Dead cells are a bright minority; a shallow dip among live cells (which differ in
+      // autofluorescence) is not a viability cut.
+      autogate::ThresholdOptions o;
+      o.max_depth = 0.3;
+      const auto t = autogate::valley_threshold(gather(v, out), o);
+      const double cut = record("viability", d, "singlets without debris", t);
+      gate::Interval i{d};
+      i.max = cut;
+      intervals.push_back(i);
+      for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] < cut;
+    }
+    if (intervals.empty()) intervals.push_back({gate::Dimension::of(my_data.events.label(0).name)});
+    my_a.plan.add_gate({"cells", "singlets", "cells", gate::RectangleGate{intervals}});
+    return out;
+  }
+
+  std::vector<std::uint8_t> gate_leukocytes(const std::vector<std::uint8_t>& parent) {
+    // CD45− (erythroid precursors, remaining debris) against CD45 dim to bright. The cut is
+    // the first valley above a CD45− peak (below 250), so CD45-dim blasts stay leukocytes;
+    // without a CD45− peak, everything above 10² is a leukocyte.
+    const gate::Dimension d = marker_dimension("CD45");
+    const auto* t45 = my_a.plan.find_transform(d.transform);
+    const auto& v = values(d);
+    autogate::ThresholdOptions o;
+    o.search_min = t45->apply(0.0);
+    o.search_max = t45->apply(anchor(d.channel, 1000.0));
+    o.negative_peak_max = t45->apply(anchor(d.channel, 300.0));
+    o.prefer_lowest = true;
+    autogate::Threshold t = autogate::valley_threshold(gather(v, parent), o);
+    if (t.method != autogate::ThresholdMethod::valley) {
+      t.value = t45->apply(anchor(d.channel, 100.0));
+      t.method = autogate::ThresholdMethod::fixed;
+      t.weak = false;
+    }
+    const double cut = record("CD45", d, "cells", t);
+    if (t.method == autogate::ThresholdMethod::fixed && !my_a.cuts.back().overridden) {
+      my_a.cuts.back().evidence = "no CD45− population: every cell above 10² is a leukocyte";
+    }
+    gate::Interval i{d};
+    i.min = cut;
+    my_a.plan.add_gate({"leukocytes", "cells", "CD45+ leukocytes", gate::RectangleGate{{i}}});
+    std::vector<std::uint8_t> out = parent;
+    for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] >= cut;
+    my_a.leukocytes = count(out);
+    return out;
+  }
+
+  std::vector<std::uint8_t> gate_cd34(const std::vector<std::uint8_t>& parent) {
+    // Granulocytes and monocytes (above the SSC valley of the leukocytes) carry no CD34,
+    // CD19 or CD22: they are the internal negative reference for those cuts.
+    const gate::Dimension ssc = scatter_dimension("SSC-A");
+    const auto* ts = my_a.plan.find_transform(ssc.transform);
+    const auto& s = values(ssc);
+    autogate::ThresholdOptions o;
+    o.search_min = ts->apply(anchor(ssc.channel, 15000.0));
+    o.search_max = ts->apply(anchor(ssc.channel, 150000.0));
+    o.negative_peak_max = ts->apply(anchor(ssc.channel, 40000.0));  // lymphoid and blast SSC
+    o.prefer_lowest = true;
+    const autogate::Threshold myeloid = autogate::valley_threshold(gather(s, parent), o);
+    const double granular = myeloid.method == autogate::ThresholdMethod::valley
+                                ? myeloid.value
+                                : ts->apply(anchor(ssc.channel, 60000.0));
+    my_negatives = parent;
+    for (std::size_t e = 0; e < s.size(); ++e) my_negatives[e] = parent[e] != 0 && s[e] >= granular;
+    // CD34 over all leukocytes: progenitors are a minority in remission and the majority at
+    // diagnosis; the valley, the CD34− peak's tail, or the reference separates them.
+    const gate::Dimension d = marker_dimension("CD34");
+    const auto& v = values(d);
+    const double cut = record("CD34", d, "leukocytes", positive_cut(v, parent));
+    std::vector<std::uint8_t> positive = parent;
+    for (std::size_t e = 0; e < positive.size(); ++e) positive[e] = positive[e] != 0 && v[e] >= cut;
+    // SSC-low: the upper edge of the CD34+ cluster (a valley above it when SSC-high CD34+
+    // events form a group of their own, else 4 SDs above its mode).
+    autogate::ThresholdOptions up;
+    up.tail_sds = 4;
+    up.max_depth = 0.5;  // a dip inside the cluster is not a second group
+    autogate::Threshold ts_cut = count(positive) >= 2 ? autogate::valley_threshold(gather(s, positive), up)
+                                                      : autogate::Threshold{};
+    if (count(positive) < 2) {
+      ts_cut.value = granular;
+      ts_cut.method = autogate::ThresholdMethod::fixed;
+      ts_cut.weak = true;
+      ts_cut.reason = "no CD34+ events: SSC-low set at the leukocytes' SSC valley";
+    }
+    const double ssc_cut = record("SSC_low", ssc, "CD34+ leukocytes", ts_cut);
+    gate::Interval i34{d};
+    i34.min = cut;
+    gate::Interval is{ssc};
+    is.max = ssc_cut;
+    my_a.plan.add_gate({"cd34", "leukocytes", "CD34+ SSC-low", gate::RectangleGate{{i34, is}}});
+    std::vector<std::uint8_t> out = positive;
+    for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && s[e] < ssc_cut;
+    my_a.cd34 = count(out);
+    return out;
+  }
+
+  // The cut between negative and positive events of `members` on `v`. A density valley
+  // counts only if its lower peak is negative by the internal reference (below the
+  // reference's 99.5th percentile); with one population, the reference says whether it is
+  // negative (cut above its tail) or positive (cut at the reference); too few events for a
+  // density also take the reference.
+  autogate::Threshold positive_cut(const std::vector<double>& v, const std::vector<std::uint8_t>& members) {
+    const auto x = gather(v, members);
+    const auto neg = gather(v, my_negatives);
+    const bool have_reference = neg.size() >= 50;
+    autogate::Threshold ref;
+    if (have_reference) ref = autogate::reference_threshold(neg, 0.995);
+    if (x.size() < 50) {
+      if (have_reference) {
+        ref.reason = fmt::format("only {} events: cut from the negative reference", x.size());
+        return ref;
+      }
+      if (x.size() < 2) {
+        autogate::Threshold t;
+        t.value = 0.5;
+        t.method = autogate::ThresholdMethod::fixed;
+        t.weak = true;
+        t.reason = "no events and no negative reference";
+        return t;
+      }
+    }
+    autogate::ThresholdOptions o;
+    if (have_reference) o.negative_peak_max = ref.value;
+    autogate::Threshold t = autogate::valley_threshold(x, o);
+    if (t.method == autogate::ThresholdMethod::negative_tail && have_reference && t.negative_peak > ref.value) {
+      // The only peak is positive: every event is above the negatives.
+      ref.reason.clear();
+      ref.weak = false;
+      return ref;
+    }
+    return t;
+  }
+
+  gate::Dimension scatter_dimension(std::string_view name) {
+    const std::string& channel = my_a.markers.channel(name);
+    gate::Dimension d = gate::Dimension::of(channel);
+    const std::string id = "logicle:" + channel;
+    if (my_a.plan.find_transform(id) == nullptr) {
+      const auto p = my_data.find_parameter(channel);
+      const LogicleScale s = scale_of(p ? my_data.parameters[*p].range : 0);
+      my_a.plan.add_transform(id, transform::LogicleTransform(s.t, 0.5, s.m, 0));
+    }
+    d.transform = id;
+    return d;
+  }
+
+  void gate_quadrant(const std::vector<std::uint8_t>& cd34) {
+    // CD19 from all CD34+ events (blasts and B progenitors against the rest); CD22 from the
+    // CD19− CD34+ events, where the pre-escape cells must be told from CD22− progenitors.
+    const gate::Dimension d19 = marker_dimension("CD19");
+    const auto& v19 = values(d19);
+    const double c19 = record("CD19", d19, "CD34+ SSC-low", positive_cut(v19, cd34));
+    std::vector<std::uint8_t> cd19neg = cd34;
+    for (std::size_t e = 0; e < cd19neg.size(); ++e) cd19neg[e] = cd19neg[e] != 0 && v19[e] < c19;
+    const gate::Dimension d22 = marker_dimension("CD22");
+    const auto& v22 = values(d22);
+    const double c22 = record("CD22", d22, "CD34+ CD19−", positive_cut(v22, cd19neg));
+    gate::QuadrantGate q;
+    q.id = "cd19_cd22";
+    q.parent = "cd34";
+    q.dividers = {{"CD19", d19, {c19}}, {"CD22", d22, {c22}}};
+    const double lo19 = c19 - 1, hi19 = c19 + 1, lo22 = c22 - 1, hi22 = c22 + 1;
+    q.quadrants = {{"pre_escape", "CD34+CD19−CD22+", {{"CD19", lo19}, {"CD22", hi22}}},
+                   {"b_committed", "CD34+CD19+CD22+", {{"CD19", hi19}, {"CD22", hi22}}},
+                   {"cd19_only", "CD34+CD19+CD22−", {{"CD19", hi19}, {"CD22", lo22}}},
+                   {"non_b", "CD34+CD19−CD22−", {{"CD19", lo19}, {"CD22", lo22}}}};
+    my_a.plan.add_quadrant_gate(q);
+    if (has("CD38")) {
+      const gate::Dimension d38 = marker_dimension("CD38");
+      const auto& v38 = values(d38);
+      const double c38 = record("CD38", d38, "CD34+ CD19−", autogate::valley_threshold(gather(v38, cd19neg)));
+      gate::Interval neg19{d19};
+      neg19.max = c19;
+      gate::Interval low38{d38};
+      low38.max = c38;
+      gate::Interval high38{d38};
+      high38.min = c38;
+      my_a.plan.add_gate({"hsc", "cd34", "CD34+CD38−CD19−", gate::RectangleGate{{low38, neg19}}});
+      my_a.plan.add_gate({"progenitor", "cd34", "CD34+CD38+CD19−", gate::RectangleGate{{high38, neg19}}});
+    }
+  }
+
+  void finish() {
+    my_a.result = gate::apply(my_a.plan, my_data.events, my_apply);
+    const std::size_t cd34 = my_a.result.count("cd34");
+    const std::size_t leuk = my_a.result.count("leukocytes");
+    my_a.cd34 = cd34;
+    my_a.leukocytes = leuk;
+    for (const auto& id : my_a.plan.populations()) {
+      if (id == "singlets" || id == "cells" || id == "leukocytes" || id == "cd34") continue;
+      PopulationCount p;
+      p.name = id;
+      p.phenotype = my_a.plan.name(id);
+      p.gate = id;
+      p.events = my_a.result.count(id);
+      p.pct_of_cd34 = cd34 == 0 ? nan : 100.0 * static_cast<double>(p.events) / static_cast<double>(cd34);
+      p.pct_of_leukocytes = leuk == 0 ? nan : 100.0 * static_cast<double>(p.events) / static_cast<double>(leuk);
+      p.lod_pct_of_cd34 =
+          cd34 == 0 ? nan : 100.0 * static_cast<double>(my_a.limits.lod_events) / static_cast<double>(cd34);
+      p.status = p.events < my_a.limits.lod_events    ? Status::below_lod
+                 : p.events < my_a.limits.lloq_events ? Status::below_lloq
+                                                      : Status::quantified;
+      my_a.populations.push_back(p);
+    }
+    Quality& q = my_a.quality;
+    const std::size_t n = my_data.events.event_count();
+    q.events = n;
+    const auto pct = [](std::size_t a, std::size_t b) {
+      return b == 0 ? nan : 100.0 * static_cast<double>(a) / static_cast<double>(b);
+    };
+    q.singlet_pct = pct(my_a.result.count("singlets"), n);
+    q.cells_pct = pct(my_a.result.count("cells"), my_a.result.count("singlets"));
+    q.leukocyte_pct = pct(leuk, my_a.result.count("cells"));
+    q.time_rate_cv = time_rate_cv();
+    for (const auto& c : my_a.cuts) {
+      if (c.weak) q.flags.push_back(fmt::format("gate {} needs review: {}", c.name, c.evidence));
+    }
+    if (cd34 < my_a.limits.lloq_events) {
+      q.flags.push_back(fmt::format("only {} CD34+ events: frequencies of CD34+ are not quantifiable", cd34));
+    }
+    if (std::isfinite(q.time_rate_cv) && q.time_rate_cv > 20) {
+      q.flags.push_back(fmt::format("event rate varies by {:.0f}% (CV) over the acquisition", q.time_rate_cv));
+    }
+  }
+
+  // CV of the event count over 10 equal slices of the time channel.
+  double time_rate_cv() const {
+    const fcs::Parameter* time = my_data.time_parameter();
+    if (time == nullptr) return nan;
+    const auto column = my_data.events.find(time->name);
+    if (!column) return nan;
+    const auto t = my_data.events.channel(*column);
+    if (t.size() < 100) return nan;
+    const auto [lo, hi] = std::minmax_element(t.begin(), t.end());
+    if (!(*hi > *lo)) return nan;
+    std::array<double, 10> bins{};
+    for (const double v : t) {
+      const auto k = std::min<std::size_t>(9, static_cast<std::size_t>((v - *lo) / (*hi - *lo) * 10));
+      bins[k] += 1;
+    }
+    double mean = 0;
+    for (const double b : bins) mean += b / 10;
+    double ss = 0;
+    for (const double b : bins) ss += (b - mean) * (b - mean);
+    return 100 * std::sqrt(ss / 9) / mean;
+  }
+
+  const fcs::DataSet& my_data;
+  const AnalysisOptions& my_options;
+  gate::ApplyOptions my_apply;
+  Analysis my_a;
+  std::map<std::string, std::vector<double>> my_values;
+  std::vector<std::uint8_t> my_negatives;  // the internal negative reference (SSC-high leukocytes)
+};
+
+}  // namespace
+
+std::string_view to_string(Status status) noexcept {
+  switch (status) {
+    case Status::quantified:
+      return "quantified";
+    case Status::below_lloq:
+      return "below_lloq";
+    case Status::below_lod:
+      return "below_lod";
+  }
+  return "?";
+}
+
+std::string PopulationCount::display() const {
+  if (status == Status::below_lod) return fmt::format("< LOD ({:.3g}%)", lod_pct_of_cd34);
+  return fmt::format("{:.3g}", pct_of_cd34);
+}
+
+const PopulationCount* Analysis::find(std::string_view name) const noexcept {
+  for (const auto& p : populations) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+Analysis analyze(const fcs::DataSet& data, const Panel& panel, const std::string& source,
+                 const AnalysisOptions& options) {
+  return Pipeline(data, panel, source, options).run();
+}
+
+}  // namespace escapade::bal

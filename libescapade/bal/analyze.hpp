@@ -1,0 +1,116 @@
+#pragma once
+/// @file
+/// The per-sample escape-risk analysis (issue 5; SPEC.md "Populations"): from one bone-marrow
+/// FCS data set and a panel, with no hand-gating, find singlets → cells (debris and dead
+/// excluded) → CD45+ leukocytes → CD34+ SSC-low progenitors → the CD19 × CD22 quadrant
+/// within CD34+ (pre_escape CD34+CD19−CD22+, b_committed, cd19_only, non_b), and, with CD38,
+/// the HSC-enriched CD34+CD38−CD19− and progenitor CD34+CD38+CD19− compartments (seed 000).
+///
+/// Every data-driven cut is an `autogate` threshold kept with its evidence and QC flag; a
+/// reviewer may fix any of them (`AnalysisOptions::overrides`) and the analysis reruns
+/// deterministically, recording that a human set it. The cuts become an ordinary
+/// `gate::GatingPlan` (compensation by the file's spillover, logicle per channel), which is
+/// applied once to give the counts — so what is reported is exactly what the plan, exported
+/// as Gating-ML for a sorter or drawn on a plot, says.
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "libescapade/autogate/autogate.hpp"
+#include "libescapade/bal/panel.hpp"
+#include "libescapade/fcs/fcs.hpp"
+#include "libescapade/gate/gate.hpp"
+
+namespace escapade::bal {
+
+/// Limits of detection and quantification (SPEC.md: ICCS/EuroFlow practice).
+struct Limits {
+  std::size_t lod_events = 20;   ///< fewer events: below the limit of detection
+  std::size_t lloq_events = 50;  ///< fewer events: detected but not quantifiable
+};
+
+/// The data-driven gates a reviewer can fix (the keys of `AnalysisOptions::overrides`).
+/// Values are in the gate's display units: logicle units (0–1) for fluorescence and SSC
+/// cuts, FSC-A/FSC-H for the singlet ratio, FSC-A scale values for the debris cut.
+inline constexpr const char* cut_names[] = {"singlet_ratio", "debris_fsc", "viability", "CD45", "SSC_low",
+                                            "CD34",          "CD19",       "CD22",      "CD38"};
+
+struct AnalysisOptions {
+  Limits limits;
+  /// Cut name (see cut_names) → value set by a reviewer.
+  std::map<std::string, double> overrides;
+  int num_threads = 0;
+};
+
+/// One data-driven (or overridden) cut and the evidence for it.
+struct Cut {
+  std::string name;        ///< one of cut_names
+  std::string channel;     ///< $PnN the cut is on ("FSC-A/FSC-H" for the ratio)
+  std::string population;  ///< the events it was found from ("singlets", "CD34+ SSC-low")
+  double value = 0;        ///< in display units (see cut_names)
+  double data_value = 0;   ///< the same cut in the channel's scale values (compensated)
+  autogate::ThresholdMethod method = autogate::ThresholdMethod::valley;
+  std::string evidence;    ///< autogate's evidence line, or who set it
+  bool weak = false;       ///< QC flag: review this gate
+  bool overridden = false; ///< a reviewer set the value
+};
+
+/// How a count compares with the limits.
+enum class Status { quantified, below_lloq, below_lod };
+[[nodiscard]] std::string_view to_string(Status status) noexcept;
+
+/// A reported population with its numerator and both denominators (SPEC.md).
+struct PopulationCount {
+  std::string name;       ///< "pre_escape", "b_committed", …, "hsc", "progenitor"
+  std::string phenotype;  ///< "CD34+CD19−CD22+"
+  std::string gate;       ///< its population id in the plan
+  std::size_t events = 0;
+  double pct_of_cd34 = 0;        ///< 100·events / CD34+ SSC-low events
+  double pct_of_leukocytes = 0;  ///< 100·events / CD45+ leukocytes
+  Status status = Status::quantified;
+  /// The limit of detection of this sample as a % of CD34+ (100·lod_events / CD34+ events):
+  /// "< LOD (x%)" when below it.
+  double lod_pct_of_cd34 = 0;
+  /// `12.3` or `< LOD (0.42%)`, as a report prints the % of CD34+.
+  [[nodiscard]] std::string display() const;
+};
+
+/// Quality of the acquisition.
+struct Quality {
+  std::size_t events = 0;
+  double singlet_pct = 0;        ///< % of events kept as singlets
+  double cells_pct = 0;          ///< % of singlets that are neither debris nor dead
+  double leukocyte_pct = 0;      ///< % of cells that are CD45+
+  /// Time stability: CV (%) of the event rate over 10 equal time slices (NaN without Time).
+  double time_rate_cv = 0;
+  std::vector<std::string> flags;  ///< human-readable QC problems (weak gates, few events)
+};
+
+/// The result of one sample.
+struct Analysis {
+  std::string source;      ///< the FCS file
+  MarkerMap markers;       ///< panel entries → channels
+  gate::GatingPlan plan;   ///< the gating applied (ids: singlets, cells, leukocytes, cd34, …)
+  gate::GatingResult result;
+  std::vector<Cut> cuts;   ///< every data-driven gate, in gating order
+  std::vector<PopulationCount> populations;
+  std::size_t leukocytes = 0;  ///< CD45+ events (the leukocyte denominator)
+  std::size_t cd34 = 0;        ///< CD34+ SSC-low leukocytes (the CD34 denominator)
+  Quality quality;
+  Limits limits;
+  std::vector<Warning> warnings;
+
+  /// The population named `name`, or nullptr.
+  [[nodiscard]] const PopulationCount* find(std::string_view name) const noexcept;
+};
+
+/// Analyses one data set (scale values, as `fcs::read_fcs_file` gives them).
+/// @param source the file name, for errors and the report.
+/// @throws InputError(reference) from `resolve_markers` when a required marker is missing
+///         (listing what the file has); InputError(invalid_argument) for an unknown override.
+[[nodiscard]] Analysis analyze(const fcs::DataSet& data, const Panel& panel, const std::string& source,
+                               const AnalysisOptions& options = {});
+
+}  // namespace escapade::bal

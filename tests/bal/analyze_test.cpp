@@ -1,0 +1,76 @@
+// The escape-risk analysis against simulated samples whose truth is known (issue 5
+// "Accuracy"): pre-escape % of CD34+ within 0.5 points or 10 % of the truth, and "present at
+// LOD" right, over samples spanning phases, instruments and seeds (never one fixed seed).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "libescapade/bal/analyze.hpp"
+#include "libescapade/base/error.hpp"
+#include "libescapade/sim/sim.hpp"
+
+namespace escapade::bal {
+namespace {
+
+struct Case {
+  sim::Phase phase;
+  std::string instrument;
+  std::uint64_t seed;
+  std::size_t events;
+};
+
+double truth_pct_of_cd34(const sim::Truth& t, std::string_view name) {
+  const double cd34 = static_cast<double>(t.set("cd34").count);
+  return cd34 == 0 ? 0 : 100.0 * static_cast<double>(t.set(name).count) / cd34;
+}
+
+TEST(Analyze, PreEscapeAgainstSimulatedTruth) {
+  const std::vector<sim::Phase> phases{sim::Phase::diagnosis, sim::Phase::remission, sim::Phase::relapse,
+                                       sim::Phase::day30_car_t};
+  std::vector<Case> cases;
+  std::uint64_t seed = 101;
+  for (const auto phase : phases) {
+    for (const auto& instrument : sim::instrument_names()) cases.push_back({phase, instrument, seed++, 40000});
+  }
+  const Panel panel = builtin_panel();
+  std::size_t within = 0;
+  for (const auto& c : cases) {
+    sim::SampleOptions o;
+    o.phase = c.phase;
+    o.instrument = c.instrument;
+    o.seed = c.seed;
+    o.events = c.events;
+    o.num_threads = 1;
+    const auto s = sim::simulate_sample(o);
+    const Analysis a = analyze(s.data_set, panel, "sim", {});
+    const double truth = truth_pct_of_cd34(s.truth, "pre_escape");
+    const auto* p = a.find("pre_escape");
+    ASSERT_NE(p, nullptr);
+    const double error = std::abs(p->pct_of_cd34 - truth);
+    const bool ok = error <= std::max(0.5, 0.1 * truth);
+    within += ok;
+    std::string cuts;
+    for (const auto& cut : a.cuts) cuts += "\n  " + cut.name + " " + std::to_string(cut.value) + ": " + cut.evidence;
+    std::printf("%-12s %-22s seed %3llu  cd34 %6zu (truth %6zu)  leuk %6zu (truth %6zu)  pre_escape %.2f%% (truth %.2f%%) %s\n",
+                std::string(sim::to_string(c.phase)).c_str(), c.instrument.c_str(),
+                static_cast<unsigned long long>(c.seed), a.cd34, s.truth.set("cd34").count, a.leukocytes,
+                s.truth.set("leukocytes").count, p->pct_of_cd34, truth, ok ? "" : ("MISS" + cuts).c_str());
+  }
+  EXPECT_GE(within, cases.size() * 9 / 10);
+}
+
+TEST(Analyze, UnknownOverrideAndMissingMarkerAreClearErrors) {
+  sim::SampleOptions o;
+  o.events = 5000;
+  o.num_threads = 1;
+  const auto s = sim::simulate_sample(o);
+  AnalysisOptions bad;
+  bad.overrides["CD99"] = 0.5;
+  EXPECT_THROW((void)analyze(s.data_set, builtin_panel(), "sim", bad), InputError);
+  Panel panel = builtin_panel();
+  const Panel needs_cd7 = parse_panel("[panel]\nname = \"x\"\n[markers.CD7]\naliases = [\"CD7\"]\n", "x.toml");
+  EXPECT_THROW((void)analyze(s.data_set, needs_cd7, "sim", {}), InputError);
+}
+
+}  // namespace
+}  // namespace escapade::bal
