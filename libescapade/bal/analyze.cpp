@@ -68,7 +68,7 @@ class Pipeline {
         throw InputError(ErrorKind::invalid_argument, source, fmt::format("override '{}'", name),
                          fmt::format("no gate has this name; the gates are: {}", names));
       }
-      if (!std::isfinite(value)) {
+      if (!std::isfinite(value.value)) {
         throw InputError(ErrorKind::invalid_argument, source, fmt::format("override '{}'", name), "not a finite number");
       }
     }
@@ -137,10 +137,20 @@ class Pipeline {
     return it->second;
   }
 
-  double override_or(const std::string& name, double found, bool& overridden) const {
-    auto it = my_options.overrides.find(name);
-    overridden = it != my_options.overrides.end();
-    return overridden ? it->second : found;
+  // Fills value, found, overridden, set_by and (when fixed) method and evidence of `c`.
+  void settle(Cut& c, double found, const std::string& found_evidence) const {
+    c.found = found;
+    auto it = my_options.overrides.find(c.name);
+    c.overridden = it != my_options.overrides.end();
+    c.value = c.overridden ? it->second.value : found;
+    c.evidence = found_evidence;
+    if (c.overridden) {
+      c.set_by = it->second.set_by;
+      c.method = autogate::ThresholdMethod::fixed;
+      c.weak = false;
+      c.evidence = fmt::format("set to {:.4g} by {}{} (found: {})", c.value, c.set_by,
+                               it->second.reason.empty() ? "" : " — " + it->second.reason, found_evidence);
+    }
   }
 
   // Records a cut found by `t` (or overridden) on dimension `d` from `population`.
@@ -150,11 +160,9 @@ class Pipeline {
     c.name = name;
     c.channel = d.channel.empty() ? d.label() : d.channel;
     c.population = population;
-    c.value = override_or(name, t.value, c.overridden);
-    c.method = c.overridden ? autogate::ThresholdMethod::fixed : t.method;
-    c.evidence = c.overridden ? fmt::format("set by a reviewer to {:.4g} (found: {})", c.value, t.evidence())
-                              : t.evidence();
-    c.weak = !c.overridden && t.weak;
+    c.method = t.method;
+    c.weak = t.weak;
+    settle(c, t.value, t.evidence());
     const transform::Transform* tr = d.transform.empty() ? nullptr : my_a.plan.find_transform(d.transform);
     c.data_value = tr != nullptr ? tr->inverse(c.value) : c.value;
     my_a.cuts.push_back(c);
@@ -185,12 +193,10 @@ class Pipeline {
     c.name = "singlet_ratio";
     c.channel = area->channel + "/" + height->channel;
     c.population = "all events";
-    c.value = override_or(c.name, cut.max_ratio, c.overridden);
+    c.method = autogate::ThresholdMethod::negative_tail;
+    c.weak = cut.weak;
+    settle(c, cut.max_ratio, cut.evidence());
     c.data_value = c.value;
-    c.method = c.overridden ? autogate::ThresholdMethod::fixed : autogate::ThresholdMethod::negative_tail;
-    c.evidence = c.overridden ? fmt::format("set by a reviewer to {:.4g} (found: {})", c.value, cut.evidence())
-                              : cut.evidence();
-    c.weak = !c.overridden && cut.weak;
     my_a.cuts.push_back(c);
     gate::Interval i{ratio};
     i.max = c.value;

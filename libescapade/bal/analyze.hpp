@@ -37,10 +37,17 @@ struct Limits {
 inline constexpr const char* cut_names[] = {"singlet_ratio", "debris_fsc", "viability", "CD45", "SSC_low",
                                             "CD34",          "CD19",       "CD22",      "CD38"};
 
+/// A cut fixed instead of found: by the gating template (a fixed gate) or by a reviewer.
+struct FixedCut {
+  double value = 0;
+  std::string set_by;  ///< "template bal_escape", "reviewer J. Doe"
+  std::string reason;  ///< why, as the reviewer wrote it (may be empty)
+};
+
 struct AnalysisOptions {
   Limits limits;
-  /// Cut name (see cut_names) → value set by a reviewer.
-  std::map<std::string, double> overrides;
+  /// Cut name (see cut_names) → the fixed value that replaces the data-driven one.
+  std::map<std::string, FixedCut> overrides;
   int num_threads = 0;
 };
 
@@ -54,7 +61,9 @@ struct Cut {
   autogate::ThresholdMethod method = autogate::ThresholdMethod::valley;
   std::string evidence;    ///< autogate's evidence line, or who set it
   bool weak = false;       ///< QC flag: review this gate
-  bool overridden = false; ///< a reviewer set the value
+  bool overridden = false; ///< fixed by the template or a reviewer (see set_by)
+  std::string set_by;      ///< FixedCut::set_by when overridden
+  double found = 0;        ///< the data-driven value, even when overridden
 };
 
 /// How a count compares with the limits.

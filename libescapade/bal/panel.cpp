@@ -1,6 +1,7 @@
 // Panels: TOML parsing and validation, the token matching rule, and resolution of a panel's
 // entries to the channels of one data set (rules and format in panel.hpp).
 #include "libescapade/bal/panel.hpp"
+#include "libescapade/bal/detail/toml_reader.hpp"
 
 #include <fmt/format.h>
 
@@ -75,52 +76,9 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
 
 // ---- TOML reading -------------------------------------------------------------------------
 
-class PanelReader {
+class PanelReader : public detail::TomlReader {
  public:
-  explicit PanelReader(std::string_view source) : my_source(source) {}
-
-  [[noreturn]] void fail(const toml::source_region& at, const std::string& reason,
-                         ErrorKind kind = ErrorKind::format) const {
-    std::string where;
-    if (at.begin.line > 0) where = fmt::format("line {}, column {}", at.begin.line, at.begin.column);
-    throw InputError(kind, my_source, where, reason);
-  }
-
-  // Rejects any key of `table` not in `allowed`, naming the accepted ones.
-  void check_keys(const toml::table& table, std::string_view what, std::initializer_list<std::string_view> allowed) const {
-    for (auto&& [key, node] : table) {
-      if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
-      std::string accepted;
-      for (auto a : allowed) accepted += (accepted.empty() ? "" : ", ") + std::string(a);
-      fail(key.source(), fmt::format("unknown key \"{}\" in {} (accepted: {})", key.str(), what, accepted));
-    }
-  }
-
-  std::string string_value(const toml::node& node, std::string_view what) const {
-    const auto* s = node.as_string();
-    if (s == nullptr) fail(node.source(), fmt::format("{} must be a string, not {}", what, type_name(node)));
-    const std::string& v = s->get();
-    if (v.find_first_not_of(" \t") == std::string::npos) fail(node.source(), fmt::format("{} is empty", what));
-    return v;
-  }
-
-  bool bool_value(const toml::node& node, std::string_view what) const {
-    const auto* b = node.as_boolean();
-    if (b == nullptr) fail(node.source(), fmt::format("{} must be true or false, not {}", what, type_name(node)));
-    return b->get();
-  }
-
-  static std::string type_name(const toml::node& node) {
-    switch (node.type()) {
-      case toml::node_type::table: return "a table";
-      case toml::node_type::array: return "an array";
-      case toml::node_type::string: return "a string";
-      case toml::node_type::integer: return "an integer";
-      case toml::node_type::floating_point: return "a number";
-      case toml::node_type::boolean: return "a boolean";
-      default: return "a date or time";
-    }
-  }
+  using TomlReader::TomlReader;
 
   PanelEntry entry(const toml::key& key, const toml::node& node, MatchBy by) const {
     const std::string section = by == MatchBy::stain ? "markers" : "scatter";
@@ -173,12 +131,7 @@ class PanelReader {
   }
 
   Panel read(std::string_view text) const {
-    toml::table root;
-    try {
-      root = toml::parse(text, my_source);
-    } catch (const toml::parse_error& e) {
-      fail(e.source(), std::string(e.description()));
-    }
+    const toml::table root = parse(text);
     check_keys(root, "the panel", {"panel", "markers", "scatter"});
     Panel panel;
     panel.source = my_source;
@@ -229,8 +182,6 @@ class PanelReader {
     }
   }
 
- private:
-  std::string my_source;
 };
 
 // ---- resolution ---------------------------------------------------------------------------

@@ -65,7 +65,7 @@ TEST(Analyze, UnknownOverrideAndMissingMarkerAreClearErrors) {
   o.num_threads = 1;
   const auto s = sim::simulate_sample(o);
   AnalysisOptions bad;
-  bad.overrides["CD99"] = 0.5;
+  bad.overrides["CD99"] = {0.5, "reviewer", ""};
   EXPECT_THROW((void)analyze(s.data_set, builtin_panel(), "sim", bad), InputError);
   Panel panel = builtin_panel();
   const Panel needs_cd7 = parse_panel("[panel]\nname = \"x\"\n[markers.CD7]\naliases = [\"CD7\"]\n", "x.toml");
