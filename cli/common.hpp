@@ -57,5 +57,6 @@ Command add_gate(CLI::App& parent);
 Command add_workspace(CLI::App& parent);
 Command add_simulate(CLI::App& parent);
 Command add_plot(CLI::App& parent);
+Command add_analyze(CLI::App& parent);
 
 }  // namespace escapade::cli
