@@ -58,5 +58,6 @@ Command add_workspace(CLI::App& parent);
 Command add_simulate(CLI::App& parent);
 Command add_plot(CLI::App& parent);
 Command add_analyze(CLI::App& parent);
+Command add_cohort(CLI::App& parent);
 
 }  // namespace escapade::cli

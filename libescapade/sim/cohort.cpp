@@ -266,7 +266,7 @@ CohortSummary simulate_cohort(const CohortOptions& o, const std::filesystem::pat
     std::filesystem::create_directories(pdir, ec);
     if (ec) throw InputError(ErrorKind::io, pdir.string(), "--out", "cannot create the folder: " + ec.message());
     std::ostringstream fish;
-    fish << "compartment\tprobe\tnuclei_scored\tnuclei_positive\tfalse_positives\tcontrol_nuclei\ttranscript\n";
+    fish << "compartment\tprobe\tnuclei_scored\tnuclei_positive\tfalse_positives_in_controls\tcontrol_nuclei\ttranscript\n";
     for (const auto& f : p.fish) {
       fish << f.compartment << "\tBCR-ABL1\t" << f.scored << '\t' << f.positive << '\t' << p.control_false_positives
            << '\t' << p.control_nuclei << '\t' << p.transcript << '\n';
