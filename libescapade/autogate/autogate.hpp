@@ -80,6 +80,7 @@ struct Threshold {
   double bandwidth = 0;                ///< kernel SD used
   double asymmetry = 1;                ///< one peak: upper-side spread / lower-side spread
   std::size_t events = 0;              ///< events the threshold was found from
+  std::size_t stride = 1;              ///< 1 in `stride` of them entered the density
   bool weak = false;                   ///< QC: the evidence does not support an automatic cut
   std::string reason;                  ///< why weak (empty when not)
 
@@ -114,6 +115,10 @@ struct ThresholdOptions {
   /// QC (one peak): an upper side more than this many times wider than the lower side
   /// means positives overlap the negatives, so no tail cut is trustworthy.
   double weak_asymmetry = 1.5;
+  /// Above this many events the density is estimated from an evenly strided subsample of
+  /// about this size (deterministic; events are in acquisition order, which is random with
+  /// respect to phenotype). A valley's position needs no more, and 1M-event files stay fast.
+  std::size_t max_events = 200000;
   /// QC: fewer events than this cannot support any density estimate.
   std::size_t min_events = 50;
 };

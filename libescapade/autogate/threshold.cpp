@@ -18,30 +18,45 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
   throw InputError(ErrorKind::invalid_argument, "", std::move(where), std::move(reason));
 }
 
-std::vector<double> finite_sorted(std::span<const double> values) {
+// The finite values, in their order. Nothing here sorts them: every quantile is a
+// selection (std::nth_element, linear time), which keeps a 1M-event analysis fast.
+std::vector<double> finite_values(std::span<const double> values) {
   std::vector<double> x;
   x.reserve(values.size());
   for (const double v : values) {
     if (std::isfinite(v)) x.push_back(v);
   }
-  std::sort(x.begin(), x.end());
   return x;
 }
 
-// R type 7 on sorted values.
-double sorted_quantile(const std::vector<double>& x, double p) {
+// R type 7 by selection: x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋]) of the sorted order, h = (n − 1)p.
+// Reorders `x` (its multiset is unchanged).
+double select_quantile(std::vector<double>& x, double p) {
   const double h = static_cast<double>(x.size() - 1) * p;
   const auto lo = static_cast<std::size_t>(std::floor(h));
-  const std::size_t hi = std::min(lo + 1, x.size() - 1);
-  return x[lo] + (h - static_cast<double>(lo)) * (x[hi] - x[lo]);
+  std::nth_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(lo), x.end());
+  const double a = x[lo];
+  if (lo + 1 >= x.size()) return a;
+  const double b = *std::min_element(x.begin() + static_cast<std::ptrdiff_t>(lo) + 1, x.end());
+  return a + (h - static_cast<double>(lo)) * (b - a);
 }
 
-// Events of sorted `x` within [a, b].
+// Every `stride`-th value, so that about `max_events` remain (all when fewer).
+std::vector<double> strided(std::vector<double> x, std::size_t max_events, std::size_t& stride) {
+  stride = max_events == 0 || x.size() <= max_events ? 1 : (x.size() + max_events - 1) / max_events;
+  if (stride == 1) return x;
+  std::vector<double> out;
+  out.reserve(x.size() / stride + 1);
+  for (std::size_t i = 0; i < x.size(); i += stride) out.push_back(x[i]);
+  return out;
+}
+
+// Events of `x` within [a, b].
 std::size_t count_between(const std::vector<double>& x, double a, double b) {
-  return static_cast<std::size_t>(std::upper_bound(x.begin(), x.end(), b) - std::lower_bound(x.begin(), x.end(), a));
+  return static_cast<std::size_t>(std::count_if(x.begin(), x.end(), [&](double v) { return v >= a && v <= b; }));
 }
 
-Density density_of_sorted(const std::vector<double>& x, const DensityOptions& o) {
+Density density_of(std::vector<double>& x, const DensityOptions& o) {
   if (x.size() < 2) fail("density", fmt::format("needs at least 2 finite values, got {}", x.size()));
   if (o.grid < 16 || !(o.adjust > 0) || !(o.bandwidth >= 0) ||
       !(o.lower_quantile >= 0 && o.lower_quantile < o.upper_quantile && o.upper_quantile <= 1)) {
@@ -57,13 +72,13 @@ Density density_of_sorted(const std::vector<double>& x, const DensityOptions& o)
     double ss = 0;
     for (const double v : x) ss += (v - mean) * (v - mean);
     const double sd = std::sqrt(ss / (n - 1));
-    const double iqr = sorted_quantile(x, 0.75) - sorted_quantile(x, 0.25);
+    const double iqr = select_quantile(x, 0.75) - select_quantile(x, 0.25);
     double spread = std::min(sd, iqr / 1.34);
     if (!(spread > 0)) spread = sd > 0 ? sd : (std::abs(x.front()) > 0 ? std::abs(x.front()) : 1.0);
     bw = 0.9 * spread * std::pow(n, -0.2) * o.adjust;
   }
-  double lo = sorted_quantile(x, o.lower_quantile) - 3 * bw;
-  double hi = sorted_quantile(x, o.upper_quantile) + 3 * bw;
+  double lo = select_quantile(x, o.lower_quantile) - 3 * bw;
+  double hi = select_quantile(x, o.upper_quantile) + 3 * bw;
   Density d;
   d.bandwidth = bw;
   d.lo = lo;
@@ -113,7 +128,8 @@ std::size_t Density::index(double v) const noexcept {
 }
 
 Density estimate_density(std::span<const double> values, const DensityOptions& options) {
-  return density_of_sorted(finite_sorted(values), options);
+  std::vector<double> x = finite_values(values);
+  return density_of(x, options);
 }
 
 std::vector<Peak> find_peaks(const Density& density, double min_relative_prominence) {
@@ -164,13 +180,17 @@ std::string Threshold::evidence() const {
 }
 
 Threshold valley_threshold(std::span<const double> values, const ThresholdOptions& options) {
-  const std::vector<double> x = finite_sorted(values);
-  const Density d = density_of_sorted(x, options.density);
+  const std::size_t all_events = static_cast<std::size_t>(
+      std::count_if(values.begin(), values.end(), [](double v) { return std::isfinite(v); }));
+  std::size_t stride = 1;
+  std::vector<double> x = strided(finite_values(values), options.max_events, stride);
+  const Density d = density_of(x, options.density);
   const std::vector<Peak> peaks = find_peaks(d, options.min_relative_prominence);
   Threshold t;
   t.peaks = peaks.size();
   t.bandwidth = d.bandwidth;
-  t.events = x.size();
+  t.events = all_events;
+  t.stride = stride;
   t.positive_peak = nan;
   // The best valley: between consecutive peaks, inside the search window, with the largest
   // dip below the lower of its two peaks.
@@ -205,13 +225,11 @@ Threshold valley_threshold(std::span<const double> values, const ThresholdOption
     for (const auto& p : peaks) {
       if (p.position <= options.search_max && (main == nullptr || p.height > main->height)) main = &p;
     }
-    const double mode = main != nullptr ? main->position : sorted_quantile(x, 0.5);
+    const double mode = main != nullptr ? main->position : select_quantile(x, 0.5);
     std::vector<double> below, above;
     for (const double v : x) (v < mode ? below : above).push_back(std::abs(v - mode));
-    std::sort(below.begin(), below.end());
-    std::sort(above.begin(), above.end());
-    const double sd = below.size() >= 2 ? sorted_quantile(below, 0.6827) : d.bandwidth;
-    const double upper_sd = above.size() >= 2 ? sorted_quantile(above, 0.6827) : sd;
+    const double sd = below.size() >= 2 ? select_quantile(below, 0.6827) : d.bandwidth;
+    const double upper_sd = above.size() >= 2 ? select_quantile(above, 0.6827) : sd;
     t.asymmetry = sd > 0 ? upper_sd / sd : 1.0;
     t.method = ThresholdMethod::negative_tail;
     t.negative_peak = mode;
@@ -220,9 +238,9 @@ Threshold valley_threshold(std::span<const double> values, const ThresholdOption
   }
   t.share_near_cut = static_cast<double>(count_between(x, t.value - d.bandwidth, t.value + d.bandwidth)) /
                      static_cast<double>(x.size());
-  if (x.size() < options.min_events) {
+  if (all_events < options.min_events) {
     t.weak = true;
-    t.reason = fmt::format("only {} events (fewer than {})", x.size(), options.min_events);
+    t.reason = fmt::format("only {} events (fewer than {})", all_events, options.min_events);
   } else if (t.method == ThresholdMethod::valley && t.valley_depth > options.weak_depth) {
     t.weak = true;
     t.reason = fmt::format("shallow valley (depth {} > {})", number(t.valley_depth), number(options.weak_depth));
@@ -240,12 +258,12 @@ Threshold valley_threshold(std::span<const double> values, const ThresholdOption
 
 Threshold reference_threshold(std::span<const double> negatives, double q, double margin) {
   if (!(q > 0 && q < 1)) fail("reference_threshold", fmt::format("quantile {} is outside (0, 1)", q));
-  const std::vector<double> x = finite_sorted(negatives);
+  std::vector<double> x = finite_values(negatives);
   if (x.size() < 2) fail("reference_threshold", fmt::format("needs at least 2 negative events, got {}", x.size()));
   Threshold t;
   t.method = ThresholdMethod::negative_reference;
-  t.value = sorted_quantile(x, q) + margin;
-  t.negative_peak = sorted_quantile(x, 0.5);
+  t.value = select_quantile(x, q) + margin;
+  t.negative_peak = select_quantile(x, 0.5);
   t.positive_peak = nan;
   t.events = x.size();
   t.valley_depth = nan;
@@ -273,12 +291,16 @@ SingletCut singlet_cut(std::span<const double> area, std::span<const double> hei
     if (height[i] > 0 && std::isfinite(area[i]) && std::isfinite(height[i])) r.push_back(area[i] / height[i]);
   }
   if (r.size() < 2) fail("singlet_cut", "fewer than 2 events have a positive FSC-H");
-  std::sort(r.begin(), r.end());
+  const std::size_t ratios = r.size();
+  std::size_t stride = 1;
+  std::vector<double> all_r;
+  if (r.size() > 200000) all_r = r;  // the share kept is counted over every event
+  r = strided(std::move(r), 200000, stride);
   // The singlets' mode from the ratio's density; their spread from the side below it,
   // which doublets (large A/H) do not reach.
-  const Density d = density_of_sorted(r, {});
+  const Density d = density_of(r, {});
   const auto peaks = find_peaks(d);
-  double mode = sorted_quantile(r, 0.5);
+  double mode = select_quantile(r, 0.5);
   double best = -1;
   for (const auto& p : peaks) {
     if (p.height > best) {
@@ -290,16 +312,16 @@ SingletCut singlet_cut(std::span<const double> area, std::span<const double> hei
   for (const double v : r) {
     if (v < mode) below.push_back(mode - v);
   }
-  std::sort(below.begin(), below.end());
   SingletCut c;
   c.median_ratio = mode;
-  c.robust_sd = below.size() >= 2 ? sorted_quantile(below, 0.6827) : d.bandwidth;
+  c.robust_sd = below.size() >= 2 ? select_quantile(below, 0.6827) : d.bandwidth;
   c.max_ratio = mode + k * c.robust_sd;
-  c.singlet_share = static_cast<double>(std::lower_bound(r.begin(), r.end(), c.max_ratio) - r.begin()) /
+  const std::vector<double>& every = all_r.empty() ? r : all_r;
+  c.singlet_share = static_cast<double>(std::count_if(every.begin(), every.end(), [&](double v) { return v < c.max_ratio; })) /
                     static_cast<double>(area.size());
-  if (r.size() < 50) {
+  if (ratios < 50) {
     c.weak = true;
-    c.reason = fmt::format("only {} events", r.size());
+    c.reason = fmt::format("only {} events", ratios);
   } else if (c.singlet_share < 0.5) {
     c.weak = true;
     c.reason = "fewer than half of the events are singlets";
@@ -309,9 +331,9 @@ SingletCut singlet_cut(std::span<const double> area, std::span<const double> hei
 
 double quantile(std::span<const double> values, double p) {
   if (!(p >= 0 && p <= 1)) fail("quantile", fmt::format("p = {} is outside [0, 1]", p));
-  const std::vector<double> x = finite_sorted(values);
+  std::vector<double> x = finite_values(values);
   if (x.empty()) fail("quantile", "no finite value");
-  return sorted_quantile(x, p);
+  return select_quantile(x, p);
 }
 
 }  // namespace escapade::autogate

@@ -31,9 +31,10 @@ std::string gate_where(std::string_view id) { return fmt::format("gate '{}'", id
 
 // How one dimension's values are made from others (FORMATS.md §2.2).
 struct Slot {
-  enum class Kind { raw, compensated, ratio, transformed };
+  enum class Kind { raw, known, compensated, ratio, transformed };
   Kind kind = Kind::raw;
   std::size_t column = 0;    // raw: channel of the events
+  const double* known = nullptr;  // known: the caller's values
   std::size_t view = 0;      // compensated: which CompensatedView
   std::size_t view_dim = 0;  //   and which of its dimensions
   std::size_t a = 0;         // ratio: numerator slot; transformed: input slot
@@ -134,7 +135,17 @@ class Program {
       if (my_dimensions[k] == d) return k;
     }
     Slot s;
-    if (!d.transform.empty()) {
+    const auto known = std::find_if(my_options.known_values.begin(), my_options.known_values.end(),
+                                    [&](const auto& k) { return k.first == d; });
+    if (known != my_options.known_values.end()) {
+      if (known->second.size() != my_events.event_count()) {
+        throw GateTreeError(ErrorKind::invalid_argument, my_plan.source(), where,
+                            fmt::format("known values of dimension '{}' number {}, not the {} events", d.label(),
+                                        known->second.size(), my_events.event_count()));
+      }
+      s.kind = Slot::Kind::known;
+      s.known = known->second.data();
+    } else if (!d.transform.empty()) {
       Dimension base = d;
       base.transform.clear();
       s.kind = Slot::Kind::transformed;
@@ -391,6 +402,9 @@ class BlockScratch {
     switch (s.kind) {
       case Slot::Kind::raw:
         my_ready[slot] = my_program.events().channel(s.column).data() + my_begin;
+        return my_ready[slot];
+      case Slot::Kind::known:
+        my_ready[slot] = s.known + my_begin;
         return my_ready[slot];
       case Slot::Kind::compensated: {
         const std::size_t dims[1] = {s.view_dim};

@@ -281,6 +281,11 @@ struct ApplyOptions {
   int num_threads = 0;
   /// Transform kernel; results of both agree to 1e-12 relative.
   transform::Kernel kernel = transform::Kernel::vectorized;
+  /// Values the caller already holds for some dimensions (one per event, exactly what
+  /// `dimension_values` gives for that dimension), used instead of computing them again — a
+  /// pipeline that found its cuts on these values gates on the very same numbers. The spans
+  /// must outlive the call.
+  std::vector<std::pair<Dimension, std::span<const double>>> known_values;
 };
 
 /// Memberships of every population of a plan on one event matrix. Immutable.

@@ -414,3 +414,28 @@ TEST(PolygonGate, ManyVerticesThroughSlabsEqualEdgeByEdge) {
 
 }  // namespace
 }  // namespace escapade::gate
+
+namespace escapade::gate {
+namespace {
+
+TEST(Apply, KnownValuesAreUsedAsGiven) {
+  // The caller's values replace the computed ones (here deliberately different, to show
+  // they are the ones gated); a wrong length is an error.
+  const auto events = make_events({{0, 1, 2, 3}}, {"A"});
+  GatingPlan plan;
+  Dimension d = Dimension::of("A");
+  d.transform = "lin";
+  plan.add_transform("lin", transform::LinearTransform(10, 0));
+  plan.add_gate(rectangle("r", {{d, 0.5, 1}}));
+  const std::vector<double> mine{0.9, 0.1, 0.9, 0.1};
+  ApplyOptions o;
+  o.known_values.emplace_back(d, mine);
+  EXPECT_EQ(bits(apply(plan, events, o).membership("r")), (std::vector<bool>{true, false, true, false}));
+  EXPECT_EQ(apply(plan, events).count("r"), 0U);
+  const std::vector<double> short_values{0.9};
+  o.known_values = {{d, short_values}};
+  EXPECT_THROW((void)apply(plan, events, o), GateTreeError);
+}
+
+}  // namespace
+}  // namespace escapade::gate
