@@ -7,6 +7,8 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -99,7 +101,15 @@ void BM_Accuracy(benchmark::State& state) {
             const auto* p = a.find("pre_escape");
             const double error = std::abs(p->pct_of_cd34 - truth);
             errors.push_back(error);
-            within += error <= std::max(0.5, 0.1 * truth);
+            const bool ok = error <= std::max(0.5, 0.1 * truth);
+            within += ok;
+            if (!ok && std::getenv("ESCAPADE_ACCURACY_VERBOSE") != nullptr) {
+              std::fprintf(stderr, "miss: %s %s seed %llu events %zu: cd34 %zu (truth %zu) pre_escape %.3f%% (truth %.3f%%)\n",
+                           std::string(sim::to_string(phase)).c_str(), instrument.c_str(),
+                           static_cast<unsigned long long>(o.seed), events, a.cd34, s.truth.set("cd34").count,
+                           p->pct_of_cd34, truth);
+              for (const auto& c : a.cuts) std::fprintf(stderr, "    %s %.4g: %s\n", c.name.c_str(), c.value, c.evidence.c_str());
+            }
             const bool present = true_events >= a.limits.lod_events;
             const bool called = p->status != bal::Status::below_lod;
             (present ? (called ? tp : fn) : (called ? fp : tn)) += 1;

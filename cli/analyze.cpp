@@ -11,6 +11,7 @@
 #include "libescapade/base/file_io.hpp"
 #include "libescapade/fcs/fcs.hpp"
 #include "libescapade/gate/gatingml.hpp"
+#include "libescapade/report/sample_report.hpp"
 
 namespace escapade::cli {
 namespace {
@@ -25,6 +26,7 @@ struct AnalyzeArgs {
   std::string out;
   std::size_t dataset = 0;
   bool force = false;
+  bool no_report = false;
 };
 
 }  // namespace
@@ -43,6 +45,7 @@ Command add_analyze(CLI::App& parent) {
   app->add_option("--out", args->out, "output directory")->required();
   app->add_option("--dataset", args->dataset, "data set of the file (0-based)");
   app->add_flag("--force", args->force, "replace existing output files");
+  app->add_flag("--no-report", args->no_report, "skip the HTML/PDF report (results.json and the tables only)");
   add_common_options(*app, args->common);
   return {app, [args]() {
             const bal::Panel panel = args->panel.empty() ? bal::builtin_panel() : bal::read_panel_file(args->panel);
@@ -53,7 +56,8 @@ Command add_analyze(CLI::App& parent) {
             std::optional<bal::FishResult> fish;
             if (!args->fish.empty()) fish = bal::read_fish_file(args->fish);
             const std::filesystem::path out(args->out);
-            const std::vector<std::string> names{"results.json", "populations.tsv", "sort_gates.xml"};
+            const std::vector<std::string> names{"results.json", "populations.tsv", "sort_gates.xml", "report.html",
+                                                 "report.pdf"};
             if (!args->force) {
               for (const auto& n : names) {
                 std::error_code ec;
@@ -83,6 +87,13 @@ Command add_analyze(CLI::App& parent) {
             // The gates as a cell sorter takes them (Gating-ML 2.0, compensation by the file's
             // spillover, logicle transforms, the CD19 × CD22 quadrant within CD34+).
             write_file(out / "sort_gates.xml", gate::write_gatingml(a.plan), args->force);
+            if (!args->no_report) {
+              report::SampleReportInput in{ds, a, fish ? &*fish : nullptr, flags, sample, panel.name};
+              report::SampleReportOptions ro_report;
+              ro_report.num_threads = args->common.threads;
+              report::write_sample_report(report::render_sample_report(in, ro_report), out / "report.html",
+                                          out / "report.pdf", args->force);
+            }
             if (!args->common.quiet) {
               for (const auto& w : a.warnings) std::cerr << "escapade analyze: warning: " << w.message() << '\n';
               for (const auto& q : a.quality.flags) std::cerr << "escapade analyze: QC: " << q << '\n';

@@ -328,6 +328,12 @@ class Pipeline {
     up.max_depth = 0.5;  // a dip inside the cluster is not a second group
     autogate::Threshold ts_cut = count(positive) >= 2 ? autogate::valley_threshold(gather(s, positive), up)
                                                       : autogate::Threshold{};
+    if (ts_cut.method == autogate::ThresholdMethod::negative_tail && ts_cut.asymmetry > up.weak_asymmetry) {
+      // A skewed cluster (granular myeloid progenitors): measure its upper side instead.
+      ts_cut.value = ts_cut.negative_peak + ts_cut.asymmetry * (ts_cut.value - ts_cut.negative_peak);
+      ts_cut.weak = false;
+      ts_cut.reason.clear();
+    }
     if (count(positive) < 2) {
       ts_cut.value = granular;
       ts_cut.method = autogate::ThresholdMethod::fixed;
@@ -373,6 +379,7 @@ class Pipeline {
     }
     autogate::ThresholdOptions o;
     if (have_reference) o.negative_peak_max = ref.value;
+    o.max_depth = 0.5;  // a shallow dip inside one population (noise) is not a valley
     autogate::Threshold t = autogate::valley_threshold(x, o);
     if (t.method == autogate::ThresholdMethod::negative_tail && have_reference && t.negative_peak > ref.value) {
       // The only peak is positive: every event is above the negatives.

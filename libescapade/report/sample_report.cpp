@@ -651,9 +651,9 @@ detail::Section flag_section(const SampleReportInput& in) {
   t.widths = {0.24, 0.14, 0.62};
   t.numeric = {false, false, false};
   for (const auto& f : in.flags) {
-    const Tone tone = f.raised == FlagState::yes ? Tone::alert : f.raised == FlagState::no ? Tone::normal : Tone::muted;
-    t.rows.push_back({cell(f.name, Tone::normal, true), cell(std::string(to_string(f.raised)), tone,
-                                                             f.raised == FlagState::yes),
+    const Tone tone = f.state == bal::FlagState::raised ? Tone::alert : f.state == bal::FlagState::not_raised ? Tone::normal : Tone::muted;
+    t.rows.push_back({cell(f.name, Tone::normal, true), cell(std::string(bal::to_string(f.state)), tone,
+                                                             f.state == bal::FlagState::raised),
                       cell(f.evidence)});
   }
   s.blocks.emplace_back(std::move(t));
@@ -799,17 +799,6 @@ Document build_document(const SampleReportInput& in, const std::vector<GatingFig
 
 }  // namespace detail
 
-std::string_view to_string(FlagState state) noexcept {
-  switch (state) {
-    case FlagState::yes:
-      return "yes";
-    case FlagState::no:
-      return "no";
-    case FlagState::not_evaluated:
-      return "not evaluated";
-  }
-  return "?";
-}
 
 std::vector<GatingFigure> make_gating_figures(const fcs::DataSet& data, const bal::Analysis& analysis,
                                               const SampleReportOptions& options) {

@@ -29,34 +29,21 @@
 
 #include "libescapade/bal/analyze.hpp"
 #include "libescapade/bal/fish.hpp"
+#include "libescapade/bal/flags.hpp"
 #include "libescapade/fcs/fcs.hpp"
 #include "libescapade/report/plot.hpp"
 
 namespace escapade::report {
 
 /// Whether a risk flag is raised.
-enum class FlagState {
-  yes,            ///< raised
-  no,             ///< evaluated and not raised
-  not_evaluated,  ///< the data to decide it are missing (no FISH, no cohort reference, …)
-};
 
-/// "yes", "no", "not evaluated".
-[[nodiscard]] std::string_view to_string(FlagState state) noexcept;
-
-/// One risk flag as the report shows it (SPEC "Risk flags": evidence, not diagnosis).
-struct ReportFlag {
-  std::string name;      ///< "pre_escape_present"
-  FlagState raised = FlagState::not_evaluated;
-  std::string evidence;  ///< the numbers it rests on, in words
-};
 
 /// What one report is made of. References must outlive the calls that take the input.
 struct SampleReportInput {
   const fcs::DataSet& data;         ///< the data set analysed (events in scale values)
   const bal::Analysis& analysis;    ///< `bal::analyze` of `data`
   const bal::FishResult* fish = nullptr;  ///< FISH calls on sorted compartments; null = none
-  std::vector<ReportFlag> flags;    ///< risk flags, in the order to show them
+  std::vector<bal::Flag> flags;    ///< risk flags, in the order to show them
   std::string sample_name;          ///< heading; empty = $SRC, else $FIL, else the file name
   std::string panel_name;           ///< the panel used ("bal_escape"); empty = not stated
 };

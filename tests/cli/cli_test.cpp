@@ -239,3 +239,37 @@ TEST_F(Cli, GateErrorsNameTheFileAndPlace) {
   EXPECT_NE(err.find("Range1"), std::string::npos) << err;
   EXPECT_NE(err.find("FSC-H"), std::string::npos) << err;
 }
+
+TEST_F(Cli, AnalyzeWritesResultsTablesSortGatesAndReport) {
+  const auto fcs = dir / "s.fcs";
+  auto sim = run("simulate sample -q -o " + q(fcs) + " --phase remission --events 20000 --seed 11", dir / "err");
+  ASSERT_EQ(sim.status, 0) << slurp(dir / "err");
+  const auto out = dir / "out";
+  auto r = run("analyze -q " + q(fcs) + " --out " + q(out), dir / "err");
+  ASSERT_EQ(r.status, 0) << slurp(dir / "err");
+  const auto j = nlohmann::json::parse(slurp(out / "results.json"));
+  EXPECT_EQ(j["schema"], "escapade-analysis/1");
+  ASSERT_TRUE(j["populations"].contains("pre_escape"));
+  EXPECT_TRUE(j["populations"]["pre_escape"].contains("pct_of_cd34"));
+  EXPECT_NE(slurp(out / "populations.tsv").find("pre_escape"), std::string::npos);
+  EXPECT_NE(slurp(out / "sort_gates.xml").find("gating:QuadrantGate"), std::string::npos);
+  EXPECT_NE(slurp(out / "report.html").find("pre_escape"), std::string::npos);
+  EXPECT_EQ(slurp(out / "report.pdf").rfind("%PDF", 0), 0u);
+  // Nothing is replaced without --force.
+  EXPECT_EQ(run("analyze -q " + q(fcs) + " --out " + q(out), dir / "err").status, 3);
+  // A review fixes a gate, and the results say a human set it.
+  std::ofstream(dir / "review.toml") << "[review]\nreviewer = \"A. Reviewer\"\n[gates.CD22]\nvalue = 0.5\n";
+  auto reviewed = run("analyze -q --no-report " + q(fcs) + " --review " + q(dir / "review.toml") + " --out " +
+                          q(dir / "reviewed"),
+                      dir / "err");
+  ASSERT_EQ(reviewed.status, 0) << slurp(dir / "err");
+  const auto rj = nlohmann::json::parse(slurp(dir / "reviewed" / "results.json"));
+  bool human = false;
+  for (const auto& g : rj["gates"]) human = human || (g["name"] == "CD22" && g["set_by_human"] == true);
+  EXPECT_TRUE(human);
+  // A panel asking for a marker the file lacks is a reference error listing the channels.
+  std::ofstream(dir / "panel.toml") << "[panel]\nname = \"x\"\n[markers.CD7]\naliases = [\"CD7\"]\n";
+  auto missing = run("analyze " + q(fcs) + " --panel " + q(dir / "panel.toml") + " --out " + q(dir / "m"), dir / "err");
+  EXPECT_EQ(missing.status, 6);
+  EXPECT_NE(slurp(dir / "err").find("CD7"), std::string::npos);
+}

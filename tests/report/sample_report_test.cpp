@@ -159,9 +159,9 @@ class SampleReport : public ::testing::Test {
   static report::SampleReportInput input(bool with_fish_results) {
     report::SampleReportInput in{sample->data_set, *analysis, with_fish_results ? fish.get() : nullptr, {}, "", "bal_escape"};
     if (with_fish_results) {
-      in.flags = {{"pre_escape_present", report::FlagState::no, "0 events < LOD 20"},
-                  {"stem_cell_involvement", report::FlagState::yes, "HSC 15.5% > cutoff 2.34%"},
-                  {"pre_escape_high", report::FlagState::not_evaluated, "no cohort reference"}};
+      in.flags = {{"pre_escape_present", bal::FlagState::not_raised, "0 events < LOD 20"},
+                  {"stem_cell_involvement", bal::FlagState::raised, "HSC 15.5% > cutoff 2.34%"},
+                  {"pre_escape_high", bal::FlagState::not_evaluated, "no cohort reference"}};
     }
     return in;
   }
