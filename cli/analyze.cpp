@@ -1,5 +1,6 @@
 // escapade analyze SAMPLE.fcs --out DIR: the per-sample escape-risk analysis, with no
 // hand-gating: results.json, populations.tsv, the sort gates as Gating-ML, and the report.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -36,8 +37,8 @@ Command add_analyze(CLI::App& parent) {
   CLI::App* app = parent.add_subcommand(
       "analyze", "B-ALL escape-risk analysis of one bone-marrow FCS file: populations, LOD, FISH, flags, report");
   app->add_option("file", args->file, "FCS file")->required()->check(CLI::ExistingFile);
-  app->add_option("--panel", args->panel, "panel TOML (default: the built-in bal_escape panel)")
-      ->check(CLI::ExistingFile);
+  app->add_option("--panel", args->panel,
+                  "panel TOML file, or a built-in panel: bal_escape (default, seed 001) or bal_sort (seed 000 sort panel)");
   app->add_option("--template", args->gating_template, "gating template TOML (default: built-in, all gates from the data)")
       ->check(CLI::ExistingFile);
   app->add_option("--fish", args->fish, "FISH results on sorted compartments (TSV)")->check(CLI::ExistingFile);
@@ -48,7 +49,12 @@ Command add_analyze(CLI::App& parent) {
   app->add_flag("--no-report", args->no_report, "skip the HTML/PDF report (results.json and the tables only)");
   add_common_options(*app, args->common);
   return {app, [args]() {
-            const bal::Panel panel = args->panel.empty() ? bal::builtin_panel() : bal::read_panel_file(args->panel);
+            const auto builtins = bal::builtin_panel_names();
+            const bool builtin = args->panel.empty() ||
+                                 (!std::filesystem::exists(args->panel) &&
+                                  std::find(builtins.begin(), builtins.end(), args->panel) != builtins.end());
+            const bal::Panel panel = builtin ? bal::builtin_panel(args->panel.empty() ? "bal_escape" : args->panel)
+                                             : bal::read_panel_file(args->panel);
             const bal::GatingTemplate tmpl =
                 args->gating_template.empty() ? bal::builtin_template() : bal::read_template_file(args->gating_template);
             const auto review = args->review.empty() ? std::map<std::string, bal::FixedCut>{}

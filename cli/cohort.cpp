@@ -1,5 +1,6 @@
 // escapade cohort run: analyse a cohort's samples into a SQLite database
-// (libescapade/cohort). `cohort report` joins here as another subcommand.
+// (libescapade/cohort); escapade cohort report: the cohort report of such a database
+// (libescapade/report/cohort_report.hpp).
 #include <unistd.h>
 
 #include <cstdio>
@@ -7,10 +8,12 @@
 #include <fmt/format.h>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cli/common.hpp"
 #include "libescapade/cohort/cohort.hpp"
+#include "libescapade/report/cohort_report.hpp"
 
 namespace escapade::cli {
 namespace {
@@ -102,6 +105,63 @@ int run_cohort_run(const RunArgs& a, bool threads_given) {
   return s.failed > 0 ? exit_failure : exit_ok;
 }
 
+struct ReportArgs {
+  CommonOptions common;
+  std::string db = "cohort.db";
+  std::string out;
+  std::optional<double> reference;
+  bool force = false;
+};
+
+int write_cohort_report_files(const std::string& db, const std::string& out, const report::CohortReportOptions& o,
+                              bool json, bool quiet) {
+  std::error_code ec;
+  if (!std::filesystem::exists(db, ec)) {
+    throw InputError(ErrorKind::io, db, "--db", "no such database (run `escapade cohort run` first)");
+  }
+  const cohort::Store store = cohort::Store::open(db, {.read_only = true});
+  const report::CohortAnalysis a = report::analyze_cohort(store, o);
+  const report::CohortReportFiles files = report::write_cohort_report(a, out, o);
+  const auto p = [](const auto& opt, auto get) -> nlohmann::json {
+    if (!opt) return nullptr;
+    return get(*opt);
+  };
+  if (json) {
+    nlohmann::json j;
+    j["db"] = db;
+    j["html"] = files.html.string();
+    j["pdf"] = files.pdf.string();
+    j["tables"] = nlohmann::json::array();
+    for (const auto& t : files.tables) j["tables"].push_back(t.string());
+    j["figures"] = nlohmann::json::array();
+    for (const auto& f : files.figures) j["figures"].push_back(f.string());
+    j["samples"] = a.samples_complete;
+    j["patients"] = a.patients;
+    j["reference_pct"] = a.reference_pct;
+    j["p_values"] = {
+        {"kruskal_wallis", p(a.phases.kruskal_wallis, [](const auto& r) { return r.p_value; })},
+        {"paired_t", p(a.paired.t_test, [](const auto& r) { return r.p_value; })},
+        {"wilcoxon_signed_rank", p(a.paired.signed_rank, [](const auto& r) { return r.p_value; })},
+        {"relapse_mann_whitney", p(a.relapse.test, [](const auto& r) { return r.p_value; })},
+        {"fisher_exact_two_sided", p(a.transcript.fisher, [](const auto& r) { return r.p_two_sided; })},
+        {"chisq_uncorrected", p(a.transcript.chisq, [](const auto& r) { return r.p_value; })},
+        {"chisq_yates", p(a.transcript.chisq_yates, [](const auto& r) { return r.p_value; })}};
+    for (const auto& e : a.incidence.endpoints) {
+      j["p_values"]["gray_" + e.key] = p(e.gray, [](const auto& r) { return r.p_value; });
+      j["p_values"]["fine_gray_" + e.key] = p(e.fine_gray, [](const auto& r) { return r.p_value.at(0); });
+    }
+    std::cout << j.dump(2) << '\n';
+  } else if (!quiet) {
+    std::cout << fmt::format("cohort report: {} samples of {} patients from {}\n", a.samples_complete, a.patients, db);
+    std::cout << "  html:    " << files.html.string() << "\n  pdf:     " << files.pdf.string() << '\n';
+    std::cout << fmt::format("  tables:  {} TSV files in {}\n", files.tables.size(),
+                             (std::filesystem::path(out) / "tables").string());
+    std::cout << fmt::format("  figures: {} files (PNG, SVG) in {}\n", files.figures.size(),
+                             (std::filesystem::path(out) / "figures").string());
+  }
+  return exit_ok;
+}
+
 }  // namespace
 
 Command add_cohort(CLI::App& parent) {
@@ -122,10 +182,30 @@ Command add_cohort(CLI::App& parent) {
   run->add_flag("--skip-bad-rows", r->skip_bad_rows, "run the good rows of a manifest with errors (bad rows are listed)");
   run->add_option("--max-samples", r->max_samples, "stop after analysing this many samples (0 = all); run again to continue");
   add_common_options(*run, r->common);
-  // `escapade cohort report` (the cohort report) is added here as a sibling of `run`.
 
-  return {app, [run, r]() {
+  auto rp = std::make_shared<ReportArgs>();
+  CLI::App* rep = app->add_subcommand(
+      "report", "the cohort report of --db: HTML, PDF, TSV tables and PNG/SVG figures of the SPEC analyses (frequency "
+                "by phase, paired pre vs day +30, relapse vs no relapse, cumulative incidence, transcript x stem-cell "
+                "involvement) into --out");
+  rep->add_option("--db", rp->db, "SQLite database written by `escapade cohort run`")->capture_default_str();
+  rep->add_option("--out", rp->out, "output folder (created if needed)")->required();
+  rep->add_option("--reference", rp->reference,
+                  "pre_escape_high reference and incidence split, % of CD34+ (default: the cohort mean pre-therapy "
+                  "frequency)")
+      ->check(CLI::NonNegativeNumber);
+  rep->add_flag("--force", rp->force, "replace existing report files");
+  add_common_options(*rep, rp->common);
+
+  return {app, [run, r, rep, rp]() {
             if (run->parsed()) return run_cohort_run(*r, run->count("--threads") > 0);
+            if (rep->parsed()) {
+              report::CohortReportOptions o;
+              o.reference_pct = rp->reference;
+              o.overwrite = rp->force;
+              o.generated = "escapade cohort report --db " + rp->db;
+              return write_cohort_report_files(rp->db, rp->out, o, rp->common.json, rp->common.quiet);
+            }
             return exit_usage;
           }};
 }

@@ -59,5 +59,6 @@ Command add_simulate(CLI::App& parent);
 Command add_plot(CLI::App& parent);
 Command add_analyze(CLI::App& parent);
 Command add_cohort(CLI::App& parent);
+Command add_demo(CLI::App& parent);
 
 }  // namespace escapade::cli

@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
   CLI::App app{"escapade: flow cytometry from raw FCS file to cohort statistics"};
   app.set_version_flag("--version", std::string("escapade ") + escapade::version_string);
   app.require_subcommand(1);
-  std::vector<Command> commands{add_info(app), add_export(app), add_validate(app), add_gate(app), add_workspace(app), add_simulate(app), add_plot(app), add_analyze(app), add_cohort(app)};
+  std::vector<Command> commands{add_info(app), add_export(app), add_validate(app), add_gate(app), add_workspace(app), add_simulate(app), add_plot(app), add_analyze(app), add_cohort(app), add_demo(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "libescapade/base/error.hpp"
 
@@ -43,6 +44,19 @@ double logicle_width(const std::vector<double>& values, LogicleScale s) {
   const double r = autogate::quantile(negatives, 0.05);
   const double w = (s.m - std::log10(s.t / std::abs(r))) / 2;
   return std::clamp(w, 0.0, std::min(2.0, s.m / 2));
+}
+
+// autogate::valley_threshold, except that fewer than two events (a tiny or empty parent)
+// give `fallback`, flagged for review, instead of an error: one sample must not stop a run.
+autogate::Threshold valley_or(const std::vector<double>& x, const autogate::ThresholdOptions& o, double fallback) {
+  if (x.size() >= 2) return autogate::valley_threshold(x, o);
+  autogate::Threshold t;
+  t.value = fallback;
+  t.method = autogate::ThresholdMethod::fixed;
+  t.events = x.size();
+  t.weak = true;
+  t.reason = fmt::format("{} events: too few to find a cut, placed at {:.3g}", x.size(), fallback);
+  return t;
 }
 
 // Values of `values` at the events of `members`.
@@ -96,6 +110,7 @@ class Pipeline {
     const auto leukocytes = gate_leukocytes(cells);
     const auto cd34 = gate_cd34(leukocytes);
     gate_quadrant(cd34);
+    gate_lineages(leukocytes);
     finish();
     return std::move(my_a);
   }
@@ -194,8 +209,16 @@ class Pipeline {
     gate::Dimension ratio;
     ratio.ratio = "fsc_area_height";
     const auto& r = values(ratio);
-    const auto cut = autogate::singlet_cut(gather(values(gate::Dimension::of(area->channel)), parent),
-                                           gather(values(gate::Dimension::of(height->channel)), parent));
+    const auto areas = gather(values(gate::Dimension::of(area->channel)), parent);
+    const auto heights = gather(values(gate::Dimension::of(height->channel)), parent);
+    autogate::SingletCut cut;
+    if (std::count_if(heights.begin(), heights.end(), [](double h) { return h > 0; }) >= 2) {
+      cut = autogate::singlet_cut(areas, heights);
+    } else {
+      cut.max_ratio = inf;
+      cut.weak = true;
+      cut.reason = "fewer than 2 events with a positive FSC-H: doublets not excluded";
+    }
     autogate::Threshold t;
     t.value = cut.max_ratio;
     t.method = autogate::ThresholdMethod::negative_tail;
@@ -227,10 +250,10 @@ class Pipeline {
       const auto& v = values(fsc);
       const auto x = gather(v, parent);
       autogate::ThresholdOptions o;
-      o.search_max = autogate::quantile(x, 0.5);
+      o.search_max = x.size() >= 2 ? autogate::quantile(x, 0.5) : inf;
       o.negative_peak_max = anchor(area->channel, 25000.0);  // debris is smaller than any cell
       o.weak_depth = 0.75;  // debris trails into the cells: a shallow valley is normal
-      autogate::Threshold t = autogate::valley_threshold(x, o);
+      autogate::Threshold t = valley_or(x, o, -inf);
       if (t.method != autogate::ThresholdMethod::valley) {
         t.value = -inf;
         t.weak = false;
@@ -254,7 +277,7 @@ class Pipeline {
       // autofluorescence) is not a viability cut.
       autogate::ThresholdOptions o;
       o.max_depth = 0.3;
-      const auto t = autogate::valley_threshold(gather(v, out), o);
+      const auto t = valley_or(gather(v, out), o, inf);
       const double cut = record("viability", d, "singlets without debris", t);
       gate::Interval i{d};
       i.max = cut;
@@ -278,7 +301,7 @@ class Pipeline {
     o.search_max = t45->apply(anchor(d.channel, 1000.0));
     o.negative_peak_max = t45->apply(anchor(d.channel, 300.0));
     o.prefer_lowest = true;
-    autogate::Threshold t = autogate::valley_threshold(gather(v, parent), o);
+    autogate::Threshold t = valley_or(gather(v, parent), o, t45->apply(anchor(d.channel, 100.0)));
     if (t.method != autogate::ThresholdMethod::valley) {
       t.value = t45->apply(anchor(d.channel, 100.0));
       t.method = autogate::ThresholdMethod::fixed;
@@ -308,7 +331,7 @@ class Pipeline {
     o.search_max = ts->apply(anchor(ssc.channel, 150000.0));
     o.negative_peak_max = ts->apply(anchor(ssc.channel, 40000.0));  // lymphoid and blast SSC
     o.prefer_lowest = true;
-    const autogate::Threshold myeloid = autogate::valley_threshold(gather(s, parent), o);
+    const autogate::Threshold myeloid = valley_or(gather(s, parent), o, ts->apply(anchor(ssc.channel, 60000.0)));
     const double granular = myeloid.method == autogate::ThresholdMethod::valley
                                 ? myeloid.value
                                 : ts->apply(anchor(ssc.channel, 60000.0));
@@ -357,15 +380,25 @@ class Pipeline {
   // reference's 99.5th percentile); with one population, the reference says whether it is
   // negative (cut above its tail) or positive (cut at the reference); too few events for a
   // density also take the reference.
-  autogate::Threshold positive_cut(const std::vector<double>& v, const std::vector<std::uint8_t>& members) {
+  autogate::Threshold positive_cut(const std::vector<double>& v, const std::vector<std::uint8_t>& members,
+                                   std::optional<double> negative_ceiling = std::nullopt) {
     const auto x = gather(v, members);
     const auto neg = gather(v, my_negatives);
-    const bool have_reference = neg.size() >= 50;
+    // What "negative" means here: the reference's 99.5th percentile, or a stated ceiling for
+    // a marker the reference cells carry (CD38 on granulocytes).
+    const bool have_reference = negative_ceiling.has_value() || neg.size() >= 50;
     autogate::Threshold ref;
-    if (have_reference) ref = autogate::reference_threshold(neg, 0.995);
+    if (negative_ceiling) {
+      ref.value = *negative_ceiling;
+      ref.method = autogate::ThresholdMethod::fixed;
+      ref.positive_peak = std::numeric_limits<double>::quiet_NaN();
+    } else if (have_reference) {
+      ref = autogate::reference_threshold(neg, 0.995);
+    }
     if (x.size() < 50) {
       if (have_reference) {
-        ref.reason = fmt::format("only {} events: cut from the negative reference", x.size());
+        ref.weak = x.size() < 2;
+        ref.reason = fmt::format("only {} events: cut at the negatives' limit", x.size());
         return ref;
       }
       if (x.size() < 2) {
@@ -380,14 +413,76 @@ class Pipeline {
     autogate::ThresholdOptions o;
     if (have_reference) o.negative_peak_max = ref.value;
     o.max_depth = 0.5;  // a shallow dip inside one population (noise) is not a valley
-    autogate::Threshold t = autogate::valley_threshold(x, o);
+    autogate::Threshold t = valley_or(x, o, 0.5);
     if (t.method == autogate::ThresholdMethod::negative_tail && have_reference && t.negative_peak > ref.value) {
-      // The only peak is positive: every event is above the negatives.
-      ref.reason.clear();
-      ref.weak = false;
-      return ref;
+      // The only peak is positive. Its upper side is free of negatives, so its spread there
+      // places its lower edge; events below both that edge and the negatives' limit are the
+      // negatives (e.g. a few CD19− progenitors beside a CD19+ blast cluster).
+      const double lower_sd = (t.value - t.negative_peak) / o.tail_sds;
+      const double upper_sd = t.asymmetry * lower_sd;
+      const double edge = t.negative_peak - 4 * upper_sd;
+      t.positive_peak = t.negative_peak;
+      t.negative_peak = ref.negative_peak;
+      t.value = std::max(ref.value, edge);
+      t.method = autogate::ThresholdMethod::negative_reference;
+      t.weak = false;
+      t.reason.clear();
+      t.valley_depth = std::numeric_limits<double>::quiet_NaN();
     }
     return t;
+  }
+
+
+  // The sorted lineage compartments of seed 000 over all leukocytes, when the panel has
+  // their markers: B-lineage CD19+, T cells CD3+, myeloid (CD33+ or CD13+) CD19−. T cells
+  // are the internal negative for CD33 and CD13 (granulocytes carry CD13, so they cannot be).
+  void gate_lineages(const std::vector<std::uint8_t>& leukocytes) {
+    if (!has("CD3") && !has("CD33") && !has("CD13")) return;
+    const gate::Dimension d19 = marker_dimension("CD19");
+    const auto& v19 = values(d19);
+    const double c19 = record("B_lineage_CD19", d19, "leukocytes", positive_cut(v19, leukocytes));
+    gate::Interval pos19{d19};
+    pos19.min = c19;
+    gate::Interval neg19{d19};
+    neg19.max = c19;
+    my_a.plan.add_gate({"b_lineage", "leukocytes", "B-lineage CD19+", gate::RectangleGate{{pos19}}});
+    std::vector<std::uint8_t> t_cells;
+    if (has("CD3")) {
+      const gate::Dimension d3 = marker_dimension("CD3");
+      const auto& v3 = values(d3);
+      const double c3 = record("CD3", d3, "leukocytes", positive_cut(v3, leukocytes));
+      gate::Interval pos3{d3};
+      pos3.min = c3;
+      my_a.plan.add_gate({"t_cells", "leukocytes", "T cells CD3+", gate::RectangleGate{{pos3}}});
+      t_cells = leukocytes;
+      for (std::size_t e = 0; e < t_cells.size(); ++e) t_cells[e] = t_cells[e] != 0 && v3[e] >= c3;
+    }
+    std::vector<gate::BooleanGate::Operand> myeloid;
+    const auto saved = my_negatives;
+    if (count(t_cells) >= 50) my_negatives = t_cells;
+    for (const char* marker : {"CD33", "CD13"}) {
+      if (!has(marker)) continue;
+      const gate::Dimension d = marker_dimension(marker);
+      const auto& v = values(d);
+      const double c = record(marker, d, "leukocytes", positive_cut(v, leukocytes));
+      gate::Interval pos{d};
+      pos.min = c;
+      const std::string id = std::string("myeloid_") + marker;
+      my_a.plan.add_gate({id, "leukocytes", std::string(marker) + "+CD19−", gate::RectangleGate{{pos, neg19}}});
+      myeloid.push_back({id});
+      my_structural.push_back(id);
+    }
+    my_negatives = saved;
+    if (myeloid.size() == 1) {
+      // One myeloid marker: its own gate is the compartment.
+      my_structural.pop_back();
+      my_a.plan.add_gate({"myeloid", "leukocytes", "myeloid (CD33+ or CD13+) CD19−",
+                          gate::BooleanGate{gate::BooleanGate::Op::and_op, {myeloid[0], myeloid[0]}}});
+      my_structural.push_back(myeloid[0].gate);
+    } else if (myeloid.size() == 2) {
+      my_a.plan.add_gate({"myeloid", "leukocytes", "myeloid (CD33+ or CD13+) CD19−",
+                          gate::BooleanGate{gate::BooleanGate::Op::or_op, myeloid}});
+    }
   }
 
   gate::Dimension scatter_dimension(std::string_view name) {
@@ -404,13 +499,19 @@ class Pipeline {
   }
 
   void gate_quadrant(const std::vector<std::uint8_t>& cd34) {
-    // CD19 from all CD34+ events (blasts and B progenitors against the rest); CD22 from the
-    // CD19− CD34+ events, where the pre-escape cells must be told from CD22− progenitors.
+    // CD19 from all CD34+ events (blasts and B progenitors against the rest).
     const gate::Dimension d19 = marker_dimension("CD19");
     const auto& v19 = values(d19);
     const double c19 = record("CD19", d19, "CD34+ SSC-low", positive_cut(v19, cd34));
     std::vector<std::uint8_t> cd19neg = cd34;
     for (std::size_t e = 0; e < cd19neg.size(); ++e) cd19neg[e] = cd19neg[e] != 0 && v19[e] < c19;
+    if (has("CD22")) quadrant(d19, c19, cd19neg);
+    if (has("CD38")) compartments(d19, c19, cd19neg);
+  }
+
+  // The CD19 × CD22 quadrant within CD34+ (SPEC.md; seed 001). CD22 is cut on the CD19−
+  // CD34+ events, where the pre-escape cells must be told from CD22− progenitors.
+  void quadrant(const gate::Dimension& d19, double c19, const std::vector<std::uint8_t>& cd19neg) {
     const gate::Dimension d22 = marker_dimension("CD22");
     const auto& v22 = values(d22);
     const double c22 = record("CD22", d22, "CD34+ CD19−", positive_cut(v22, cd19neg));
@@ -424,10 +525,19 @@ class Pipeline {
                    {"cd19_only", "CD34+CD19+CD22−", {{"CD19", hi19}, {"CD22", lo22}}},
                    {"non_b", "CD34+CD19−CD22−", {{"CD19", lo19}, {"CD22", lo22}}}};
     my_a.plan.add_quadrant_gate(q);
-    if (has("CD38")) {
+  }
+
+  // The stem/progenitor compartments of seed 000 within CD34+: HSC-enriched CD34+CD38−CD19−
+  // and progenitor CD34+CD38+CD19−.
+  void compartments(const gate::Dimension& d19, double c19, const std::vector<std::uint8_t>& cd19neg) {
+    {
       const gate::Dimension d38 = marker_dimension("CD38");
       const auto& v38 = values(d38);
-      const double c38 = record("CD38", d38, "CD34+ CD19−", autogate::valley_threshold(gather(v38, cd19neg)));
+      const auto* t38 = my_a.plan.find_transform(d38.transform);
+      // Granulocytes carry CD38, so they are no negative reference here: CD38− cells (HSC)
+      // sit below about 300 on an 18-bit scale.
+      const double c38 = record("CD38", d38, "CD34+ CD19−",
+                                positive_cut(v38, cd19neg, t38->apply(anchor(d38.channel, 300.0))));
       gate::Interval neg19{d19};
       neg19.max = c19;
       gate::Interval low38{d38};
@@ -452,6 +562,7 @@ class Pipeline {
     my_a.leukocytes = leuk;
     for (const auto& id : my_a.plan.populations()) {
       if (id == "singlets" || id == "cells" || id == "leukocytes" || id == "cd34") continue;
+      if (std::find(my_structural.begin(), my_structural.end(), id) != my_structural.end()) continue;
       PopulationCount p;
       p.name = id;
       p.phenotype = my_a.plan.name(id);
@@ -515,6 +626,7 @@ class Pipeline {
   Analysis my_a;
   std::map<std::string, std::vector<double>> my_values;
   std::vector<std::uint8_t> my_negatives;  // the internal negative reference (SSC-high leukocytes)
+  std::vector<std::string> my_structural;  // gates that build a reported population, not reported
 };
 
 }  // namespace

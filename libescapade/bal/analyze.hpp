@@ -4,7 +4,10 @@
 /// FCS data set and a panel, with no hand-gating, find singlets → cells (debris and dead
 /// excluded) → CD45+ leukocytes → CD34+ SSC-low progenitors → the CD19 × CD22 quadrant
 /// within CD34+ (pre_escape CD34+CD19−CD22+, b_committed, cd19_only, non_b), and, with CD38,
-/// the HSC-enriched CD34+CD38−CD19− and progenitor CD34+CD38+CD19− compartments (seed 000).
+/// the HSC-enriched CD34+CD38−CD19− and progenitor CD34+CD38+CD19− compartments (seed 000);
+/// with the sort panel's CD3, CD33 and CD13, the lineage compartments of seed 000 over all
+/// leukocytes: b_lineage CD19+, t_cells CD3+, myeloid (CD33+ or CD13+) CD19−. Markers the
+/// panel lacks (CD22 in the sort panel) leave their populations out.
 ///
 /// Every data-driven cut is an `autogate` threshold kept with its evidence and QC flag; a
 /// reviewer may fix any of them (`AnalysisOptions::overrides`) and the analysis reruns
@@ -34,8 +37,10 @@ struct Limits {
 /// The data-driven gates a reviewer can fix (the keys of `AnalysisOptions::overrides`).
 /// Values are in the gate's display units: logicle units (0–1) for fluorescence and SSC
 /// cuts, FSC-A/FSC-H for the singlet ratio, FSC-A scale values for the debris cut.
-inline constexpr const char* cut_names[] = {"singlet_ratio", "debris_fsc", "viability", "CD45", "SSC_low",
-                                            "CD34",          "CD19",       "CD22",      "CD38"};
+inline constexpr const char* cut_names[] = {"singlet_ratio", "debris_fsc", "viability", "CD45",
+                                            "SSC_low",       "CD34",       "CD19",      "CD22",
+                                            "CD38",          "B_lineage_CD19", "CD3",   "CD33",
+                                            "CD13"};
 
 /// A cut fixed instead of found: by the gating template (a fixed gate) or by a reviewer.
 struct FixedCut {

@@ -74,3 +74,56 @@ TEST(Analyze, UnknownOverrideAndMissingMarkerAreClearErrors) {
 
 }  // namespace
 }  // namespace escapade::bal
+
+namespace escapade::bal {
+namespace {
+
+TEST(Analyze, TinySamplesNeverStopARun) {
+  // A few hundred events leave some parents empty: every cut still gets a value (flagged
+  // for review), never an exception.
+  for (const auto phase : {sim::Phase::diagnosis, sim::Phase::remission, sim::Phase::day30_car_t}) {
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+      sim::SampleOptions o;
+      o.phase = phase;
+      o.events = 400;
+      o.seed = seed;
+      o.num_threads = 1;
+      const auto s = sim::simulate_sample(o);
+      EXPECT_NO_THROW((void)analyze(s.data_set, builtin_panel(), "tiny", {})) << seed;
+    }
+  }
+}
+
+TEST(Analyze, SortPanelCompartmentsAgainstTruth) {
+  // Seed 000's sorted compartments with the sort panel (CD34/CD38/CD19/CD33/CD13/CD3): each
+  // within 10 % of its true count (or 20 events), over phases and seeds.
+  const Panel panel = builtin_panel("bal_sort");
+  std::size_t checked = 0, within = 0;
+  for (const auto phase : {sim::Phase::diagnosis, sim::Phase::remission, sim::Phase::relapse}) {
+    for (std::uint64_t seed = 301; seed <= 303; ++seed) {
+      sim::SampleOptions o;
+      o.phase = phase;
+      o.events = 40000;
+      o.seed = seed;
+      o.num_threads = 1;
+      const auto s = sim::simulate_sample(o);
+      const Analysis a = analyze(s.data_set, panel, "sort", {});
+      EXPECT_EQ(a.find("pre_escape"), nullptr);  // no CD22 in the sort panel
+      for (const char* name : {"hsc", "progenitor", "b_lineage", "t_cells", "myeloid"}) {
+        const auto* p = a.find(name);
+        ASSERT_NE(p, nullptr) << name;
+        const double truth = static_cast<double>(s.truth.set(name).count);
+        const double got = static_cast<double>(p->events);
+        const bool ok = std::abs(got - truth) <= std::max(20.0, 0.1 * truth);
+        within += ok;
+        ++checked;
+        if (!ok) std::printf("%s seed %llu %s: %g (truth %g)\n", std::string(sim::to_string(phase)).c_str(),
+                             static_cast<unsigned long long>(seed), name, got, truth);
+      }
+    }
+  }
+  EXPECT_GE(within, checked * 9 / 10);
+}
+
+}  // namespace
+}  // namespace escapade::bal
