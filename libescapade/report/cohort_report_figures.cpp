@@ -604,9 +604,9 @@ void draw_cuminc(cairo_t* cr, const CohortAnalysis& a, const IncidenceEndpoint& 
   chart_font(cr, note_font);
   double ly = area.y + 8;
   const std::string labels[2] = {
-      fmt::format("above {}{} of CD34+ (n = {}, {} events)", inc.split_source.rfind("cohort mean", 0) == 0 ? "the mean, " : "",
-                  pct(inc.split), inc.n_high, e.events_high),
-      fmt::format("at or below (n = {}, {} events)", inc.n_low, e.events_low)};
+      fmt::format("above {}{} of CD34+ (n = {}, {} event{})", inc.split_source.rfind("cohort mean", 0) == 0 ? "the mean, " : "",
+                  pct(inc.split), inc.n_high, e.events_high, e.events_high == 1 ? "" : "s"),
+      fmt::format("at or below (n = {}, {} event{})", inc.n_low, e.events_low, e.events_low == 1 ? "" : "s")};
   for (int gi = 0; gi < 2; ++gi) {
     set_colour(cr, colours[gi]);
     cairo_set_line_width(cr, 1.8);

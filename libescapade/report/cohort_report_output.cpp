@@ -1,6 +1,7 @@
 // The cohort report's outputs: TSV tables, the HTML page and the PDF, laid out from one
 // document (a list of blocks) so that the two say the same things, and write_cohort_report.
 #include <cairo-pdf.h>
+#include "libescapade/report/detail/cairo.hpp"
 #include <cairo.h>
 #include <fmt/format.h>
 
@@ -663,19 +664,10 @@ std::string html(const CohortAnalysis& a, const CohortReportOptions& options) {
 }
 
 // ---------------------------------------------------------------- PDF
-struct SurfaceDeleter {
-  void operator()(cairo_surface_t* s) const noexcept { cairo_surface_destroy(s); }
-};
-struct ContextDeleter {
-  void operator()(cairo_t* c) const noexcept { cairo_destroy(c); }
-};
+using detail::append_bytes;
+using detail::ContextDeleter;
+using detail::SurfaceDeleter;
 
-cairo_status_t append(void* closure, const unsigned char* data, unsigned int length) {
-  auto* out = static_cast<std::vector<std::byte>*>(closure);
-  const auto* p = reinterpret_cast<const std::byte*>(data);
-  out->insert(out->end(), p, p + length);
-  return CAIRO_STATUS_SUCCESS;
-}
 
 class PdfLayout {
  public:
@@ -835,7 +827,7 @@ std::vector<std::vector<std::byte>> cohort_report_pages_png(const CohortAnalysis
   auto capture = [&] {
     pages.emplace_back();
     cairo_surface_flush(surface.get());
-    cairo_surface_write_to_png_stream(surface.get(), append, &pages.back());
+    cairo_surface_write_to_png_stream(surface.get(), append_bytes, &pages.back());
     white();
   };
   white();
@@ -852,7 +844,7 @@ std::string cohort_report_html(const CohortAnalysis& analysis, const CohortRepor
 std::vector<std::byte> cohort_report_pdf(const CohortAnalysis& a, const CohortReportOptions& options) {
   std::vector<std::byte> out;
   std::unique_ptr<cairo_surface_t, SurfaceDeleter> surface(
-      cairo_pdf_surface_create_for_stream(append, &out, PdfLayout::page_w, PdfLayout::page_h));
+      cairo_pdf_surface_create_for_stream(append_bytes, &out, PdfLayout::page_w, PdfLayout::page_h));
   if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
     throw Error(ErrorKind::io, "", "cairo PDF surface", cairo_status_to_string(cairo_surface_status(surface.get())));
   }

@@ -1,6 +1,7 @@
 // Drawing a DensityPlot with cairo: PNG, SVG and PDF, in memory or to a file. Every cairo
 // object is created and destroyed inside one call, so concurrent calls share nothing.
 #include <cairo-pdf.h>
+#include "libescapade/report/detail/cairo.hpp"
 #include <cairo-svg.h>
 #include <cairo.h>
 
@@ -23,29 +24,15 @@ namespace escapade::report {
 
 namespace {
 
+using detail::append_bytes;
+using detail::check;
+using detail::Context;
+using detail::Surface;
+
 constexpr const char* font_family = "DejaVu Sans";
 
-struct SurfaceDeleter {
-  void operator()(cairo_surface_t* s) const noexcept { cairo_surface_destroy(s); }
-};
-struct ContextDeleter {
-  void operator()(cairo_t* c) const noexcept { cairo_destroy(c); }
-};
-using Surface = std::unique_ptr<cairo_surface_t, SurfaceDeleter>;
-using Context = std::unique_ptr<cairo_t, ContextDeleter>;
 
-void check(cairo_status_t status, std::string_view what) {
-  if (status != CAIRO_STATUS_SUCCESS) {
-    throw Error(ErrorKind::io, "", "cairo " + std::string(what), cairo_status_to_string(status));
-  }
-}
 
-cairo_status_t append_bytes(void* closure, const unsigned char* data, unsigned int length) {
-  auto* out = static_cast<std::vector<std::byte>*>(closure);
-  const auto* p = reinterpret_cast<const std::byte*>(data);
-  out->insert(out->end(), p, p + length);
-  return CAIRO_STATUS_SUCCESS;
-}
 
 // Pseudocolour: blue → cyan → green → yellow → red over t in [0, 1].
 std::array<unsigned char, 3> pseudocolour(double t) {

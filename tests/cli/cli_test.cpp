@@ -17,31 +17,12 @@
 
 namespace {
 
-struct Run {
-  int status = -1;
-  std::string out;
-};
+using escapade::testing::run_cli;
+using escapade::testing::slurp;
+using Run = escapade::testing::CliRun;
 
-// Runs the CLI with `args` (shell-quoted by the caller); stderr goes to `err_file`.
-Run run(const std::string& args, const std::filesystem::path& err_file) {
-  const std::string cmd = std::string("'") + ESCAPADE_CLI_PATH + "' " + args + " 2>'" + err_file.string() + "'";
-  Run r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+Run run(const std::string& args, const std::filesystem::path& err_file) { return run_cli(args, err_file); }
+std::string q(const std::filesystem::path& p) { return escapade::testing::quoted(p); }
 
 class Cli : public ::testing::Test {
  protected:

@@ -1,44 +1,24 @@
 // `escapade demo` and `escapade cohort report` as a script sees them: the whole chain on a tiny
 // simulated cohort, the files it promises, the refusal to reuse a non-empty folder.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/support/test_support.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliResult {
-  int status = -1;
-  std::string out;
-};
+using escapade::testing::slurp;
+using CliResult = escapade::testing::CliRun;
 
-CliResult run(const std::string& args, const fs::path& err_file) {
-  const std::string cmd = std::string("'") + ESCAPADE_CLI_PATH + "' " + args + " 2>'" + err_file.string() + "'";
-  CliResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+CliResult run(const std::string& args, const fs::path& err_file) { return escapade::testing::run_cli(args, err_file); }
+std::string q(const fs::path& p) { return escapade::testing::quoted(p); }
 
 TEST(CliDemo, RunsTheWholeChainAndTheCohortReport) {
   const fs::path dir = fs::temp_directory_path() / ("escapade_cli_demo_" + std::to_string(::getpid()));

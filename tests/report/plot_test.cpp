@@ -82,23 +82,10 @@ bool is_png(const std::vector<std::byte>& bytes) {
   return std::string(reinterpret_cast<const char*>(bytes.data()) + 12, 4) == "IHDR";
 }
 
-std::string as_text(const std::vector<std::byte>& bytes) {
-  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
+using escapade::testing::as_text;
 
-// A fresh empty directory under the system temp dir, removed with the object.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("escapade_plot_test_" + std::to_string(::getpid()) + "_" +
-            std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
+struct TempDir : escapade::testing::TempDir {
+  TempDir() : escapade::testing::TempDir("plot_test") {}
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@
 #include "libescapade/report/sample_report.hpp"
 #include "libescapade/sim/sim.hpp"
 #include "libescapade/version.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace bal = escapade::bal;
 namespace report = escapade::report;
@@ -99,22 +100,10 @@ std::size_t pdf_pages(const std::string& pdf) {
   return count_of(pdf, "/Type /Page") - count_of(pdf, "/Type /Pages");
 }
 
-std::string as_text(const std::vector<std::byte>& bytes) {
-  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
+using escapade::testing::as_text;
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("escapade_sample_report_test_" + std::to_string(::getpid()) + "_" +
-            std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
+struct TempDir : escapade::testing::TempDir {
+  TempDir() : escapade::testing::TempDir("sample_report_test") {}
 };
 
 constexpr const char* fish_tsv =

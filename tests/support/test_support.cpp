@@ -1,6 +1,12 @@
 #include "tests/support/test_support.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -99,6 +105,43 @@ NpyArray read_raw_f64(const std::filesystem::path& path, std::size_t cols) {
   a.values.resize(a.rows * cols);
   std::memcpy(a.values.data(), bytes.data(), a.values.size() * 8);
   return a;
+}
+
+std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::string as_text(const std::vector<std::byte>& bytes) {
+  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+CliRun run_cli(const std::string& args, const std::filesystem::path& err_file) {
+  const std::string cmd = std::string("'") + ESCAPADE_CLI_PATH + "' " + args + " 2>'" + err_file.string() + "'";
+  CliRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf;
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+
+TempDir::TempDir(const std::string& tag) {
+  static std::atomic<unsigned> counter{0};
+  path = std::filesystem::temp_directory_path() /
+         ("escapade_" + tag + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  std::filesystem::remove_all(path);
+  std::filesystem::create_directories(path);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
 }
 
 }  // namespace escapade::testing

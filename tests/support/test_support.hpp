@@ -28,5 +28,28 @@ NpyArray read_raw_f64(const std::filesystem::path& path, std::size_t cols);
 
 /// The whole file as bytes.
 std::vector<std::byte> read_bytes(const std::filesystem::path& path);
+/// The whole file as text ("" if it cannot be read).
+std::string slurp(const std::filesystem::path& path);
+/// Bytes as text (PNG/PDF signatures, SVG bodies).
+std::string as_text(const std::vector<std::byte>& bytes);
+
+/// What the escapade command printed on stdout, and its exit status (−1 if it did not exit).
+struct CliRun {
+  int status = -1;
+  std::string out;
+};
+/// Runs the escapade CLI with `args` (already shell-quoted) and stderr sent to `err_file`.
+CliRun run_cli(const std::string& args, const std::filesystem::path& err_file);
+/// `path` single-quoted for the shell.
+std::string quoted(const std::filesystem::path& path);
+
+/// A fresh empty directory under the system temp dir, removed with the object.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& tag);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
 
 }  // namespace escapade::testing

@@ -1,6 +1,7 @@
 #include "libescapade/report/detail/cohort_chart.hpp"
 
 #include <cairo-pdf.h>
+#include "libescapade/report/detail/cairo.hpp"
 #include <cairo-svg.h>
 
 #include <algorithm>
@@ -17,25 +18,8 @@ namespace escapade::report::detail {
 
 namespace {
 
-cairo_status_t append(void* closure, const unsigned char* data, unsigned int length) {
-  auto* out = static_cast<std::vector<std::byte>*>(closure);
-  const auto* p = reinterpret_cast<const std::byte*>(data);
-  out->insert(out->end(), p, p + length);
-  return CAIRO_STATUS_SUCCESS;
-}
 
-void check(cairo_status_t status, const char* what) {
-  if (status != CAIRO_STATUS_SUCCESS) {
-    throw Error(ErrorKind::io, "", std::string("cairo ") + what, cairo_status_to_string(status));
-  }
-}
 
-struct SurfaceDeleter {
-  void operator()(cairo_surface_t* s) const noexcept { cairo_surface_destroy(s); }
-};
-struct ContextDeleter {
-  void operator()(cairo_t* c) const noexcept { cairo_destroy(c); }
-};
 
 }  // namespace
 
@@ -237,8 +221,8 @@ std::vector<std::byte> render_drawing(Format format, double width, double height
       surface.reset(cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(std::ceil(width * png_scale)),
                                                static_cast<int>(std::ceil(height * png_scale))));
       break;
-    case Format::svg: surface.reset(cairo_svg_surface_create_for_stream(append, &out, width, height)); break;
-    case Format::pdf: surface.reset(cairo_pdf_surface_create_for_stream(append, &out, width, height)); break;
+    case Format::svg: surface.reset(cairo_svg_surface_create_for_stream(append_bytes, &out, width, height)); break;
+    case Format::pdf: surface.reset(cairo_pdf_surface_create_for_stream(append_bytes, &out, width, height)); break;
   }
   check(cairo_surface_status(surface.get()), "surface");
   if (format == Format::pdf) {
@@ -255,7 +239,7 @@ std::vector<std::byte> render_drawing(Format format, double width, double height
     check(cairo_status(cr.get()), "drawing");
   }
   if (format == Format::png) {
-    check(cairo_surface_write_to_png_stream(surface.get(), append, &out), "PNG encoding");
+    check(cairo_surface_write_to_png_stream(surface.get(), append_bytes, &out), "PNG encoding");
   } else {
     cairo_surface_finish(surface.get());
     check(cairo_surface_status(surface.get()), "output");

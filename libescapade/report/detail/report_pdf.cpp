@@ -3,6 +3,7 @@
 // a footer with "page N of M".
 // Laid out twice: once measuring only (to count the pages), once drawing.
 #include <cairo-pdf.h>
+#include "libescapade/report/detail/cairo.hpp"
 #include <cairo.h>
 
 #include <algorithm>
@@ -30,27 +31,8 @@ constexpr const char* font_family = "DejaVu Sans";
 
 constexpr double size_title = 17, size_h2 = 12.5, size_h3 = 10, size_body = 8.8, size_small = 7.6, size_table = 7.8;
 
-struct SurfaceDeleter {
-  void operator()(cairo_surface_t* s) const noexcept { cairo_surface_destroy(s); }
-};
-struct ContextDeleter {
-  void operator()(cairo_t* c) const noexcept { cairo_destroy(c); }
-};
-using Surface = std::unique_ptr<cairo_surface_t, SurfaceDeleter>;
-using Context = std::unique_ptr<cairo_t, ContextDeleter>;
 
-void check(cairo_status_t status, std::string_view what) {
-  if (status != CAIRO_STATUS_SUCCESS) {
-    throw Error(ErrorKind::io, "", "cairo " + std::string(what), cairo_status_to_string(status));
-  }
-}
 
-cairo_status_t append_bytes(void* closure, const unsigned char* data, unsigned int length) {
-  auto* out = static_cast<std::vector<std::byte>*>(closure);
-  const auto* p = reinterpret_cast<const std::byte*>(data);
-  out->insert(out->end(), p, p + length);
-  return CAIRO_STATUS_SUCCESS;
-}
 
 struct Reader {
   std::span<const std::byte> bytes;
