@@ -24,6 +24,7 @@ struct AnalyzeArgs {
   std::string gating_template;
   std::string fish;
   std::string review;
+  std::string negative_control;
   std::string out;
   std::size_t dataset = 0;
   bool force = false;
@@ -42,6 +43,9 @@ Command add_analyze(CLI::App& parent) {
   app->add_option("--template", args->gating_template, "gating template TOML (default: built-in, all gates from the data)")
       ->check(CLI::ExistingFile);
   app->add_option("--fish", args->fish, "FISH results on sorted compartments (TSV)")->check(CLI::ExistingFile);
+  app->add_option("--negative-control", args->negative_control,
+                  "FMO or negative-control FCS file of the same sample: sets the CD19 and CD22 cuts")
+      ->check(CLI::ExistingFile);
   app->add_option("--review", args->review, "review file fixing gates for this sample (TOML)")->check(CLI::ExistingFile);
   app->add_option("--out", args->out, "output directory")->required();
   app->add_option("--dataset", args->dataset, "data set of the file (0-based)");
@@ -81,7 +85,10 @@ Command add_analyze(CLI::App& parent) {
             if (!args->common.quiet) {
               for (const auto& w : ds.warnings) std::cerr << "escapade analyze: warning: " << w.message() << '\n';
             }
+            std::optional<fcs::FcsFile> control;
+            if (!args->negative_control.empty()) control = fcs::read_fcs_file(args->negative_control, ro);
             bal::AnalysisOptions options = bal::analysis_options(tmpl, review);
+            if (control) options.negative_control = &control->data_sets.front();
             options.num_threads = args->common.threads;
             const bal::Analysis a = bal::analyze(ds, panel, args->file, options);
             const auto flags = bal::sample_flags(a, fish ? &*fish : nullptr, tmpl.flags);

@@ -168,8 +168,9 @@ std::string Threshold::evidence() const {
                          number(value - negative_peak), 100 * share_near_cut, events, number(bandwidth));
       break;
     case ThresholdMethod::negative_reference:
-      text = fmt::format("negative reference of {} events (median {}): cut {}", events, number(negative_peak),
-                         number(value));
+      text = fmt::format("{}99.5th percentile of {} negative-reference events (median {}): cut {}",
+                         std::isnan(positive_peak) ? "" : fmt::format("one positive peak at {}; ", number(positive_peak)),
+                         events, number(negative_peak), number(value));
       break;
     case ThresholdMethod::fixed:
       text = fmt::format("fixed at {}", number(value));

@@ -485,6 +485,36 @@ class Pipeline {
     }
   }
 
+  // A cut from the negative-control tube: its events are gated with this sample's plan up to
+  // `parent` (and below each `below` cut), and the cut is their 99.5th percentile on `d`.
+  autogate::Threshold control_cut(const gate::Dimension& d, const std::string& parent,
+                                  const std::vector<std::pair<gate::Dimension, double>>& below) {
+    const fcs::DataSet& control = *my_options.negative_control;
+    gate::ApplyOptions o;
+    o.file_spillover = control.spillover ? &*control.spillover : my_apply.file_spillover;
+    o.num_threads = my_apply.num_threads;
+    try {
+      const gate::GatingResult r = gate::apply(my_a.plan, control.events, o);
+      const gate::Membership& m = r.membership(parent);
+      const auto v = gate::dimension_values(my_a.plan, control.events, d, o);
+      std::vector<std::vector<double>> limits;
+      for (const auto& [dim, cut] : below) limits.push_back(gate::dimension_values(my_a.plan, control.events, dim, o));
+      std::vector<double> x;
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        bool in = m.test(i);
+        for (std::size_t k = 0; in && k < below.size(); ++k) in = limits[k][i] < below[k].second;
+        if (in) x.push_back(v[i]);
+      }
+      if (x.size() < 2) throw InputError(ErrorKind::invalid_argument, "", "", "fewer than 2 events in the parent");
+      autogate::Threshold t = autogate::reference_threshold(x, 0.995);
+      t.reason = t.weak ? fmt::format("negative control: {}", t.reason) : "";
+      return t;
+    } catch (const Error& e) {
+      throw InputError(ErrorKind::invalid_argument, my_a.source, "negative control",
+                       fmt::format("cannot give the {} cut: {}", d.channel, e.what()));
+    }
+  }
+
   gate::Dimension scatter_dimension(std::string_view name) {
     const std::string& channel = my_a.markers.channel(name);
     gate::Dimension d = gate::Dimension::of(channel);
@@ -502,7 +532,8 @@ class Pipeline {
     // CD19 from all CD34+ events (blasts and B progenitors against the rest).
     const gate::Dimension d19 = marker_dimension("CD19");
     const auto& v19 = values(d19);
-    const double c19 = record("CD19", d19, "CD34+ SSC-low", positive_cut(v19, cd34));
+    const double c19 = record("CD19", d19, "CD34+ SSC-low",
+                              my_options.negative_control ? control_cut(d19, "cd34", {}) : positive_cut(v19, cd34));
     std::vector<std::uint8_t> cd19neg = cd34;
     for (std::size_t e = 0; e < cd19neg.size(); ++e) cd19neg[e] = cd19neg[e] != 0 && v19[e] < c19;
     if (has("CD22")) quadrant(d19, c19, cd19neg);
@@ -514,7 +545,9 @@ class Pipeline {
   void quadrant(const gate::Dimension& d19, double c19, const std::vector<std::uint8_t>& cd19neg) {
     const gate::Dimension d22 = marker_dimension("CD22");
     const auto& v22 = values(d22);
-    const double c22 = record("CD22", d22, "CD34+ CD19−", positive_cut(v22, cd19neg));
+    const double c22 = record("CD22", d22, "CD34+ CD19−",
+                              my_options.negative_control ? control_cut(d22, "cd34", {{d19, c19}})
+                                                          : positive_cut(v22, cd19neg));
     gate::QuadrantGate q;
     q.id = "cd19_cd22";
     q.parent = "cd34";

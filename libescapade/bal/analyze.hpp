@@ -51,6 +51,10 @@ struct FixedCut {
 
 struct AnalysisOptions {
   Limits limits;
+  /// An FMO or negative-control tube of the same sample (same panel, without the CD19 and
+  /// CD22 stains): when given, the CD19 and CD22 cuts are its 99.5th percentile within the
+  /// same parent (CD34+ SSC-low, then CD34+CD19−), gated with the sample's own cuts.
+  const fcs::DataSet* negative_control = nullptr;
   /// Cut name (see cut_names) → the fixed value that replaces the data-driven one.
   std::map<std::string, FixedCut> overrides;
   int num_threads = 0;

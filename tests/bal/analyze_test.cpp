@@ -7,6 +7,7 @@
 
 #include "libescapade/bal/analyze.hpp"
 #include "libescapade/base/error.hpp"
+#include "libescapade/gate/gate.hpp"
 #include "libescapade/sim/sim.hpp"
 
 namespace escapade::bal {
@@ -123,6 +124,65 @@ TEST(Analyze, SortPanelCompartmentsAgainstTruth) {
     }
   }
   EXPECT_GE(within, checked * 9 / 10);
+}
+
+}  // namespace
+}  // namespace escapade::bal
+
+namespace escapade::bal {
+namespace {
+
+TEST(Analyze, NegativeControlSetsTheCd19AndCd22Cuts) {
+  // The control tube: a sample of the same instrument whose CD19 and CD22 channels carry
+  // unstained-like values (the CD45 channel's negatives scaled down stand in for them).
+  sim::SampleOptions o;
+  o.phase = sim::Phase::remission;
+  o.events = 30000;
+  o.seed = 21;
+  o.num_threads = 1;
+  const auto s = sim::simulate_sample(o);
+  fcs::DataSet control = s.data_set;
+  const Panel panel = builtin_panel();
+  const auto markers = resolve_markers(panel, control);
+  for (const char* m : {"CD19", "CD22"}) {
+    auto column = control.events.channel(control.events.index_of(markers.channel(m)));
+    for (std::size_t i = 0; i < column.size(); ++i) column[i] = static_cast<double>((i * 37) % 101) - 50.0;
+  }
+  AnalysisOptions with;
+  with.negative_control = &control;
+  const Analysis a = analyze(s.data_set, panel, "s", with);
+  const Analysis plain = analyze(s.data_set, panel, "s", {});
+  for (const auto& c : a.cuts) {
+    if (c.name != "CD19" && c.name != "CD22") continue;
+    EXPECT_EQ(c.method, autogate::ThresholdMethod::negative_reference) << c.name;
+    EXPECT_NE(c.evidence.find("99.5th percentile"), std::string::npos) << c.evidence;
+    // Unstained values of ±50 sit far below any stained positive: the cut is low.
+    EXPECT_LT(c.data_value, 100.0) << c.name;
+  }
+  // The CD19 cut is exactly the 99.5th percentile (R type 7) of the control's CD19 values
+  // within the control's CD34+ SSC-low events, gated with the sample's own plan.
+  gate::Dimension d19;
+  for (const auto& d : a.plan.dimensions()) {
+    if (d.channel == markers.channel("CD19")) d19 = d;
+  }
+  gate::ApplyOptions ao;
+  ao.file_spillover = &*control.spillover;
+  const auto r = gate::apply(a.plan, control.events, ao);
+  const auto v = gate::dimension_values(a.plan, control.events, d19, ao);
+  std::vector<double> x;
+  for (const std::size_t i : r.membership("cd34").indices()) x.push_back(v[i]);
+  const Cut* c19 = nullptr;
+  for (const auto& c : a.cuts) {
+    if (c.name == "CD19") c19 = &c;
+  }
+  ASSERT_NE(c19, nullptr);
+  EXPECT_DOUBLE_EQ(c19->value, autogate::quantile(x, 0.995));
+  // Without the control the cuts come from the data.
+  for (const auto& c : plain.cuts) {
+    if (c.name == "CD19" || c.name == "CD22") {
+      EXPECT_EQ(c.evidence.find("99.5th percentile of"), std::string::npos);
+    }
+  }
 }
 
 }  // namespace

@@ -30,6 +30,12 @@ TEST(GatingTemplate, ShippedFileEqualsTheBuiltIn) {
   EXPECT_TRUE(file.fixed.empty());
 }
 
+TEST(GatingTemplate, ShippedSortTemplateReads) {
+  const GatingTemplate sort = read_template_file(shipped("bal_sort.toml"));
+  EXPECT_EQ(sort.name, "bal_sort");
+  EXPECT_TRUE(sort.fixed.empty());
+}
+
 TEST(GatingTemplate, FixedGatesAndErrorsWithLines) {
   const auto t = parse_template(
       "[template]\nname = \"lab\"\n[limits]\nlod_events = 10\nlloq_events = 30\n[gates.CD22]\nmode = \"fixed\"\nvalue = 0.41\n",
