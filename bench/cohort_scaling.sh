@@ -61,12 +61,17 @@ rows=$(( $(wc -l < "$work/cohort/bench_manifest.tsv") - 1 ))
 mb=$(du -sm "$work/cohort" | cut -f1)
 echo "manifest:   $rows samples, ${mb} MB of input"
 
+# "1 core" and "2 cores" mean exactly that: each run is pinned with taskset when it exists,
+# so the 1-job run cannot borrow the second core for its database writer.
+pin() {
+  if command -v taskset >/dev/null; then taskset -c "$(seq -s, 0 $(($1 - 1)))" "${@:2}"; else "${@:2}"; fi
+}
 declare -A seconds
 for jobs in 1 2; do
   db="$work/cohort_j$jobs.db"
   rm -f "$db" "$db-wal" "$db-shm"
   s=$(date +%s.%N)
-  "$escapade" cohort run "$work/cohort/bench_manifest.tsv" --db "$db" --jobs "$jobs" --quiet >/dev/null
+  pin "$jobs" "$escapade" cohort run "$work/cohort/bench_manifest.tsv" --db "$db" --jobs "$jobs" --quiet >/dev/null
   e=$(date +%s.%N)
   seconds[$jobs]=$(echo "$e - $s" | bc -l)
   printf 'jobs %d:     %7.2f s   %6.2f samples/s   %6.2f M events/s\n' "$jobs" "${seconds[$jobs]}" \
