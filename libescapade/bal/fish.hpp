@@ -132,9 +132,9 @@ struct FishOptions {
   /// Control data assumed when neither the row nor `probes` says anything about the cutoff:
   /// 1 false-positive nucleus among 200 scored, the common 200-nuclei normal-control scoring
   /// with one false positive (an observed false-positive rate of 0.5%), giving
-  /// BETAINV(0.95, 2, 200) = 0.0234, i.e. a 2.34% cutoff. It is a placeholder for a lab's own
-  /// validation, which should be given per probe (`probes`) or per row; every call records
-  /// which cutoff it used (`FishCall::cutoff_source`).
+  /// BETAINV(0.95, 2, 200) = 0.0234, i.e. a 2.34% cutoff. A lab's own validation data replace
+  /// it per probe (`probes`) or per row; every call records which cutoff it used
+  /// (`FishCall::cutoff_source`) and the report prints that basis.
   ControlData default_controls{1, 200};
   /// Per-probe cutoffs or control data (probe names unique ignoring case).
   std::vector<ProbeSetting> probes;

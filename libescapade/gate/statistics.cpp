@@ -1,5 +1,5 @@
 // Population statistics of one channel (FlowJo's and FlowKit's per-population table).
-// Percentiles follow R's type 7 so they agree with `quantile()` and with stats/.
+// Percentiles are R's type 7, through stats/ (one sort, then every percentile).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -7,20 +7,9 @@
 
 #include "libescapade/base/error.hpp"
 #include "libescapade/gate/gate.hpp"
+#include "libescapade/stats/descriptive.hpp"
 
 namespace escapade::gate {
-
-namespace {
-
-// R quantile type 7 of sorted values: x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋]), h = (n − 1)p.
-double sorted_quantile(const std::vector<double>& x, double p) {
-  const double h = static_cast<double>(x.size() - 1) * p;
-  const auto lo = static_cast<std::size_t>(std::floor(h));
-  const std::size_t hi = std::min(lo + 1, x.size() - 1);
-  return x[lo] + (h - static_cast<double>(lo)) * (x[hi] - x[lo]);
-}
-
-}  // namespace
 
 ChannelStatistics channel_statistics(std::span<const double> values, const Membership& membership,
                                      std::span<const double> percentiles) {
@@ -69,12 +58,12 @@ ChannelStatistics channel_statistics(std::span<const double> values, const Membe
   std::sort(x.begin(), x.end());
   s.min = x.front();
   s.max = x.back();
-  s.median = sorted_quantile(x, 0.5);
+  s.median = stats::quantile_sorted(x, 0.5);
   // FlowJo: rSD = ½(P84.13 − P15.87), the half-width holding 68.26 % of events around the
   // median; rCV = 100·rSD/median.
-  s.robust_sd = 0.5 * (sorted_quantile(x, 0.8413) - sorted_quantile(x, 0.1587));
+  s.robust_sd = 0.5 * (stats::quantile_sorted(x, 0.8413) - stats::quantile_sorted(x, 0.1587));
   s.robust_cv = 100.0 * s.robust_sd / s.median;
-  for (const double p : percentiles) s.percentiles.push_back(sorted_quantile(x, p / 100.0));
+  for (const double p : percentiles) s.percentiles.push_back(stats::quantile_sorted(x, p / 100.0));
   return s;
 }
 

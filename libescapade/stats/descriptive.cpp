@@ -35,17 +35,6 @@ double variance_unchecked(std::span<const double> x) {
   return static_cast<double>(ss / static_cast<long double>(x.size() - 1));
 }
 
-// Type 7 on sorted data, with R's (1 - h)·lo + h·hi.
-double quantile_sorted(const std::vector<double>& sorted, double p) {
-  const double index = static_cast<double>(sorted.size() - 1) * p;
-  const double lo = std::floor(index);
-  const double hi = std::ceil(index);
-  const double qlo = sorted[static_cast<std::size_t>(lo)];
-  const double qhi = sorted[static_cast<std::size_t>(hi)];
-  const double h = index - lo;
-  if (index > lo && qhi != qlo) return (1 - h) * qlo + h * qhi;
-  return qlo;
-}
 
 // R's median: the middle value, or the mean of the two middle values.
 double median_sorted(const std::vector<double>& sorted) {
@@ -75,6 +64,18 @@ double variance(std::span<const double> x) {
 double standard_deviation(std::span<const double> x) {
   detail::require_finite(x, "standard_deviation", "x");
   return std::sqrt(variance_unchecked(x));
+}
+
+// Type 7 on sorted data, with R's (1 - h)·lo + h·hi.
+double quantile_sorted(std::span<const double> sorted, double p) {
+  const double index = static_cast<double>(sorted.size() - 1) * p;
+  const double lo = std::floor(index);
+  const double hi = std::ceil(index);
+  const double qlo = sorted[static_cast<std::size_t>(lo)];
+  const double qhi = sorted[static_cast<std::size_t>(hi)];
+  const double h = index - lo;
+  if (index > lo && qhi != qlo) return (1 - h) * qlo + h * qhi;
+  return qlo;
 }
 
 double quantile(std::span<const double> x, double p) {

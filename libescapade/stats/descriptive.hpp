@@ -46,6 +46,11 @@ struct Descriptive {
 /// @throws InputError(invalid_argument) if `x` is empty, holds a NaN, or p is outside [0, 1].
 [[nodiscard]] double quantile(std::span<const double> x, double p);
 
+/// `quantile` of values already sorted ascending, with no checks: for callers that take
+/// several quantiles of one sample and sort it once. `sorted` must be non-empty and NaN-free,
+/// p in [0, 1].
+[[nodiscard]] double quantile_sorted(std::span<const double> sorted, double p);
+
 /// The median (R `median`).
 /// @throws InputError(invalid_argument) if `x` is empty or holds a NaN.
 [[nodiscard]] double median(std::span<const double> x);
