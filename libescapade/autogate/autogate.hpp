@@ -83,6 +83,9 @@ struct Threshold {
   std::size_t stride = 1;              ///< 1 in `stride` of them entered the density
   bool weak = false;                   ///< QC: the evidence does not support an automatic cut
   std::string reason;                  ///< why weak (empty when not)
+  /// The evidence line of a cut composed by the caller from references (replaces the line
+  /// generated from the fields above when not empty).
+  std::string note;
 
   /// One line for reports: `valley at 0.412 between peaks 0.18 and 0.71 (depth 0.08, 1.9% of events within ±0.02)`.
   [[nodiscard]] std::string evidence() const;
@@ -154,6 +157,43 @@ struct SingletCut {
 /// @throws InputError(invalid_argument) if the lengths differ or fewer than 2 events have
 ///         a positive height.
 [[nodiscard]] SingletCut singlet_cut(std::span<const double> area, std::span<const double> height, double k = 4.0);
+
+/// The least dense point of the values inside [lo, hi]: where two populations whose
+/// positions are known from elsewhere (references) are best separated, whether or not
+/// the density shows a clear valley there. `value` is NaN when fewer than 2 values lie in
+/// a window three bandwidths wider on each side.
+struct WindowMinimum {
+  double value = std::numeric_limits<double>::quiet_NaN();
+  double density_ratio = 1;  ///< density at the minimum / the highest density in the window
+  std::size_t events = 0;    ///< values used
+};
+[[nodiscard]] WindowMinimum window_minimum(std::span<const double> values, double lo, double hi,
+                                           const DensityOptions& options = {});
+
+/// One side of a population around its mode: the 68.27th percentile of the distances of
+/// the values on that side, which is one SD for a Gaussian (the lower side of a negative
+/// population is free of positives, so its spread is measured there). NaN for fewer than
+/// 2 values on that side.
+[[nodiscard]] double side_spread(std::span<const double> values, double mode, bool upper);
+
+/// A one-dimensional Gaussian mixture (ascending means), fitted by EM on a fine histogram of
+/// the values (1024 bins between the 0.1st and 99.9th percentiles), so that its cost does not
+/// grow with the events. Several starts (splits at the 5th to 95th percentiles) guard against
+/// a minority component being missed; the best likelihood wins.
+struct GaussianMixture {
+  struct Component {
+    double weight = 0;
+    double mean = 0;
+    double sd = 0;
+  };
+  std::vector<Component> components;
+  double log_likelihood = 0;
+  double bic = 0;  ///< −2 log L + (3k − 1) ln n: the smaller, the better supported
+  std::size_t events = 0;
+};
+/// @param k 1 or 2 components.
+/// @throws InputError(invalid_argument) for fewer than 2 finite values or k outside 1–2.
+[[nodiscard]] GaussianMixture fit_gaussian_mixture(std::span<const double> values, std::size_t k);
 
 /// The `p`-quantile (R type 7) of the finite values.
 /// @throws InputError(invalid_argument) if there is no finite value or p is outside [0, 1].

@@ -157,7 +157,9 @@ std::vector<Peak> find_peaks(const Density& density, double min_relative_promine
 
 std::string Threshold::evidence() const {
   std::string text;
-  switch (method) {
+  if (!note.empty()) {
+    text = note;
+  } else switch (method) {
     case ThresholdMethod::valley:
       text = fmt::format("valley at {} between peaks {} and {} (depth {}, {:.1f}% of {} events within ±{})", number(value),
                          number(negative_peak), number(positive_peak), number(valley_depth), 100 * share_near_cut,
@@ -335,6 +337,153 @@ double quantile(std::span<const double> values, double p) {
   std::vector<double> x = finite_values(values);
   if (x.empty()) fail("quantile", "no finite value");
   return select_quantile(x, p);
+}
+
+WindowMinimum window_minimum(std::span<const double> values, double lo, double hi, const DensityOptions& options) {
+  WindowMinimum w;
+  std::vector<double> x = finite_values(values);
+  if (x.size() < 2 || !(hi > lo)) return w;
+  std::size_t stride = 1;
+  x = strided(std::move(x), 200000, stride);
+  const Density d = density_of(x, options);
+  w.events = x.size();
+  double top = 0;
+  std::size_t best = d.values.size();
+  for (std::size_t i = 0; i < d.values.size(); ++i) {
+    const double at = d.x(i);
+    if (at < lo || at > hi) continue;
+    top = std::max(top, d.values[i]);
+    if (best == d.values.size() || d.values[i] < d.values[best]) best = i;
+  }
+  if (best == d.values.size()) {
+    // The window falls between grid points or outside the data: its middle is as good.
+    w.value = (lo + hi) / 2;
+    w.density_ratio = 0;
+    return w;
+  }
+  w.value = d.x(best);
+  w.density_ratio = top > 0 ? d.values[best] / top : 0;
+  return w;
+}
+
+double side_spread(std::span<const double> values, double mode, bool upper) {
+  std::vector<double> distances;
+  for (const double v : values) {
+    if (!std::isfinite(v)) continue;
+    if (upper ? v > mode : v < mode) distances.push_back(std::abs(v - mode));
+  }
+  if (distances.size() < 2) return std::numeric_limits<double>::quiet_NaN();
+  return select_quantile(distances, 0.6827);
+}
+
+namespace {
+
+struct Histogram {
+  std::vector<double> centre, count;
+  double total = 0;
+};
+
+Histogram histogram_of(std::vector<double>& x) {
+  Histogram h;
+  constexpr std::size_t bins = 1024;
+  const double lo = select_quantile(x, 0.001);
+  const double hi = select_quantile(x, 0.999);
+  const double width = hi > lo ? (hi - lo) / bins : 1.0;
+  h.centre.resize(bins);
+  h.count.assign(bins, 0);
+  for (std::size_t i = 0; i < bins; ++i) h.centre[i] = lo + (static_cast<double>(i) + 0.5) * width;
+  for (const double v : x) {
+    const double at = std::floor((v - lo) / width);
+    const auto i = static_cast<std::size_t>(std::clamp(at, 0.0, static_cast<double>(bins - 1)));
+    h.count[i] += 1;
+  }
+  h.total = static_cast<double>(x.size());
+  return h;
+}
+
+double normal_density(double x, double mean, double sd) {
+  constexpr double inv_sqrt_2pi = 0.3989422804014327;
+  const double z = (x - mean) / sd;
+  return inv_sqrt_2pi / sd * std::exp(-0.5 * z * z);
+}
+
+// EM from one start; returns the log-likelihood (binned).
+double em(const Histogram& h, std::vector<GaussianMixture::Component>& c, double min_sd) {
+  const std::size_t k = c.size();
+  std::vector<double> resp(k);
+  double previous = -std::numeric_limits<double>::infinity();
+  double ll = previous;
+  for (int iteration = 0; iteration < 500; ++iteration) {
+    std::vector<double> w(k, 0), m(k, 0), s(k, 0);
+    ll = 0;
+    for (std::size_t b = 0; b < h.centre.size(); ++b) {
+      if (h.count[b] == 0) continue;
+      double sum = 0;
+      for (std::size_t j = 0; j < k; ++j) sum += resp[j] = c[j].weight * normal_density(h.centre[b], c[j].mean, c[j].sd);
+      if (!(sum > 0)) continue;
+      ll += h.count[b] * std::log(sum);
+      for (std::size_t j = 0; j < k; ++j) {
+        const double r = h.count[b] * resp[j] / sum;
+        w[j] += r;
+        m[j] += r * h.centre[b];
+        s[j] += r * h.centre[b] * h.centre[b];
+      }
+    }
+    for (std::size_t j = 0; j < k; ++j) {
+      if (!(w[j] > 0)) return -std::numeric_limits<double>::infinity();
+      c[j].weight = w[j] / h.total;
+      c[j].mean = m[j] / w[j];
+      c[j].sd = std::max(min_sd, std::sqrt(std::max(0.0, s[j] / w[j] - c[j].mean * c[j].mean)));
+    }
+    if (ll - previous < 1e-7 * std::abs(ll)) break;
+    previous = ll;
+  }
+  return ll;
+}
+
+}  // namespace
+
+GaussianMixture fit_gaussian_mixture(std::span<const double> values, std::size_t k) {
+  if (k < 1 || k > 2) fail("Gaussian mixture", fmt::format("{} components: 1 or 2 are supported", k));
+  std::vector<double> x = finite_values(values);
+  if (x.size() < 2) fail("Gaussian mixture", "fewer than 2 finite values");
+  const Histogram h = histogram_of(x);
+  // Binning adds a uniform error of one bin width; never let a component be narrower.
+  const double min_sd = std::max(1e-12, (h.centre.size() > 1 ? h.centre[1] - h.centre[0] : 1.0));
+  GaussianMixture best;
+  best.events = x.size();
+  best.log_likelihood = -std::numeric_limits<double>::infinity();
+  const std::vector<double> splits = k == 1 ? std::vector<double>{0.5} : std::vector<double>{0.05, 0.2, 0.5, 0.8, 0.95};
+  for (const double q : splits) {
+    std::vector<GaussianMixture::Component> c(k);
+    if (k == 1) {
+      c[0] = {1.0, select_quantile(x, 0.5), std::max(min_sd, select_quantile(x, 0.8413) - select_quantile(x, 0.1587))};
+    } else {
+      const double split = select_quantile(x, q);
+      double n0 = 0, s0 = 0, ss0 = 0, n1 = 0, s1 = 0, ss1 = 0;
+      for (const double v : x) {
+        if (v < split) {
+          n0 += 1, s0 += v, ss0 += v * v;
+        } else {
+          n1 += 1, s1 += v, ss1 += v * v;
+        }
+      }
+      if (n0 < 1 || n1 < 1) continue;
+      const auto sd = [&](double n, double s, double ss) { return std::max(min_sd, std::sqrt(std::max(0.0, ss / n - (s / n) * (s / n)))); };
+      c[0] = {n0 / h.total, s0 / n0, sd(n0, s0, ss0)};
+      c[1] = {n1 / h.total, s1 / n1, sd(n1, s1, ss1)};
+    }
+    const double ll = em(h, c, min_sd);
+    if (ll > best.log_likelihood) {
+      best.log_likelihood = ll;
+      best.components = c;
+    }
+  }
+  if (best.components.empty()) best.components = {{1.0, select_quantile(x, 0.5), min_sd}};
+  std::sort(best.components.begin(), best.components.end(), [](const auto& a, const auto& b) { return a.mean < b.mean; });
+  const double parameters = 3.0 * static_cast<double>(best.components.size()) - 1;
+  best.bic = -2 * best.log_likelihood + parameters * std::log(static_cast<double>(x.size()));
+  return best;
 }
 
 }  // namespace escapade::autogate

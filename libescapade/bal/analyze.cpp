@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <cstdlib>
 
 #include "libescapade/base/error.hpp"
 
@@ -72,6 +73,15 @@ std::size_t count(const std::vector<std::uint8_t>& members) {
   return static_cast<std::size_t>(std::count(members.begin(), members.end(), std::uint8_t{1}));
 }
 
+// The tube's own reference populations (Pipeline::find_references).
+struct Reference {
+  double ssc_low = nan;           ///< SSC mode of lymphocytes and blasts
+  double ssc_granulocytes = nan;  ///< SSC mode of granulocytes (NaN: none found)
+  double ssc_max = inf;           ///< progenitors lie below: granulocytes above
+  std::vector<std::uint8_t> granulocytes, lymphocytes, tnk;
+  std::string evidence;
+};
+
 class Pipeline {
  public:
   Pipeline(const fcs::DataSet& data, const Panel& panel, const std::string& source, const AnalysisOptions& options)
@@ -106,9 +116,11 @@ class Pipeline {
     const std::size_t n = my_data.events.event_count();
     std::vector<std::uint8_t> all(n, 1);
     const auto singlets = gate_singlets(all);
-    const auto cells = gate_cells(singlets);
+    const auto sized = gate_debris(singlets);
+    find_references(sized);
+    const auto cells = gate_cells(gate_dead(sized));
     const auto leukocytes = gate_leukocytes(cells);
-    const auto cd34 = gate_cd34(leukocytes);
+    const auto cd34 = gate_cd34(cells);
     gate_quadrant(cd34);
     gate_lineages(leukocytes);
     finish();
@@ -240,35 +252,173 @@ class Pipeline {
     return out;
   }
 
+  // Debris: a low-FSC population below the cells' main peak; no valley there means no
+  // debris to remove.
+  std::vector<std::uint8_t> gate_debris(const std::vector<std::uint8_t>& parent) {
+    std::vector<std::uint8_t> out = parent;
+    const auto* area = my_a.markers.find("FSC-A");
+    if (area == nullptr) return out;
+    const gate::Dimension fsc = gate::Dimension::of(area->channel);
+    const auto& v = values(fsc);
+    const auto x = gather(v, parent);
+    autogate::ThresholdOptions o;
+    o.search_max = x.size() >= 2 ? autogate::quantile(x, 0.5) : inf;
+    o.negative_peak_max = anchor(area->channel, 25000.0);  // debris is smaller than any cell
+    o.weak_depth = 0.75;  // debris trails into the cells: a shallow valley is normal
+    autogate::Threshold t = valley_or(x, o, -inf);
+    if (t.method != autogate::ThresholdMethod::valley) {
+      t.value = -inf;
+      t.weak = false;
+      t.reason.clear();
+      t.method = autogate::ThresholdMethod::fixed;
+    }
+    const double cut = record("debris_fsc", fsc, "singlets", t);
+    if (t.method == autogate::ThresholdMethod::fixed && !my_a.cuts.back().overridden) {
+      my_a.cuts.back().evidence = "no debris population below the cells' FSC peak: nothing removed";
+    }
+    my_cell_intervals.push_back(gate::Interval{fsc, cut, inf});
+    for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] >= cut;
+    return out;
+  }
+
+  // The reference populations of the tube, found from scatter and CD45 alone, before any
+  // marker cut they serve (SPEC.md "Gates are found from biology"):
+  //  * granulocytes: the highest-SSC peak, at least 3× the SSC of the lymphoid/blast peak
+  //    (granulocytes scatter 4–6× more side light than lymphocytes);
+  //  * lymphocytes: SSC-low events at the brightest CD45 peak, which must be at least as
+  //    bright as the granulocytes (mature lymphocytes are the CD45-brightest cells, blasts
+  //    are CD45-dim);
+  //  * T/NK cells: the lymphocytes below their own CD19 split (mature B cells above it).
+  // Granulocytes and lymphocytes carry no CD34; T/NK cells carry no CD19 or CD22.
+  void find_references(const std::vector<std::uint8_t>& parent) {
+    const gate::Dimension ssc = scatter_dimension("SSC-A");
+    const auto& s = values(ssc);
+    const auto* ts = my_a.plan.find_transform(ssc.transform);
+    const double three_fold = ts->apply(anchor(ssc.channel, 30000.0)) - ts->apply(anchor(ssc.channel, 10000.0));
+    const auto x = gather(s, parent);
+    Reference& r = my_refs;
+    r.ssc_max = inf;
+    if (x.size() < 50) {
+      r.evidence = fmt::format("{} events: too few to find reference populations", x.size());
+      return;
+    }
+    autogate::DensityOptions dopt;
+    const autogate::Density d = autogate::estimate_density(x, dopt);
+    const auto peaks = autogate::find_peaks(d, 0.03);
+    const autogate::Peak* low = nullptr;
+    const autogate::Peak* gran = nullptr;
+    for (const auto& p : peaks) {
+      if (gran == nullptr || p.position > gran->position) gran = &p;
+    }
+    for (const auto& p : peaks) {
+      if (gran != nullptr && p.position <= gran->position - three_fold && (low == nullptr || p.height > low->height)) low = &p;
+    }
+    if (low == nullptr) {
+      // One scatter population (no granulocytes, e.g. a sorted or enriched sample).
+      gran = nullptr;
+      const autogate::Peak* top = nullptr;
+      for (const auto& p : peaks) {
+        if (top == nullptr || p.height > top->height) top = &p;
+      }
+      r.ssc_low = top != nullptr ? top->position : autogate::quantile(x, 0.5);
+    } else {
+      r.ssc_low = low->position;
+      r.ssc_granulocytes = gran->position;
+      const double up = autogate::side_spread(x, gran->position, true);
+      r.ssc_max = std::max(gran->position - 2 * (std::isfinite(up) ? up : d.bandwidth),
+                           (low->position + gran->position) / 2);
+    }
+    const double lymph_ssc_max = std::isfinite(r.ssc_granulocytes) ? (r.ssc_low + r.ssc_granulocytes) / 2
+                                                                   : r.ssc_low + three_fold / 2;
+    const auto n = s.size();
+    r.granulocytes.assign(n, 0);
+    std::vector<std::uint8_t> ssc_low(n, 0);
+    for (std::size_t e = 0; e < n; ++e) {
+      if (parent[e] == 0) continue;
+      r.granulocytes[e] = std::isfinite(r.ssc_granulocytes) && s[e] >= r.ssc_max;
+      ssc_low[e] = s[e] < lymph_ssc_max;
+    }
+    find_lymphocytes(ssc_low);
+    r.evidence = fmt::format(
+        "granulocytes: SSC peak {} ({} events above {:.3g}); lymphocytes: {} SSC-low CD45-bright events",
+        std::isfinite(r.ssc_granulocytes) ? fmt::format("{:.3g}", r.ssc_granulocytes) : std::string("none"),
+        count(r.granulocytes), r.ssc_max, count(r.lymphocytes));
+  }
+
+  void find_lymphocytes(const std::vector<std::uint8_t>& ssc_low) {
+    Reference& r = my_refs;
+    const gate::Dimension d45 = marker_dimension("CD45");
+    const auto& v = values(d45);
+    const auto x = gather(v, ssc_low);
+    r.lymphocytes.assign(v.size(), 0);
+    if (x.size() < 50) return;
+    double floor45 = -inf;
+    if (count(r.granulocytes) >= 50) floor45 = autogate::quantile(gather(v, r.granulocytes), 0.5);
+    const autogate::Density d = autogate::estimate_density(x);
+    const autogate::Peak* bright = nullptr;
+    const auto peaks = autogate::find_peaks(d, 0.02);
+    for (const auto& p : peaks) {
+      if (p.position >= floor45 && (bright == nullptr || p.position > bright->position)) bright = &p;
+    }
+    double lower = 0;
+    if (bright != nullptr) {
+      const double up = autogate::side_spread(x, bright->position, true);
+      lower = bright->position - 1.5 * (std::isfinite(up) ? up : d.bandwidth);
+    } else {
+      lower = std::isfinite(floor45) ? floor45 : autogate::quantile(x, 0.9);
+    }
+    for (std::size_t e = 0; e < v.size(); ++e) r.lymphocytes[e] = ssc_low[e] != 0 && v[e] >= lower;
+    if (std::getenv("ESC_DEBUG")) {
+      fmt::print(stderr, "floor45 {} bright {} lower {} nlymph {}\n", floor45, bright ? bright->position : -1.0, lower, count(r.lymphocytes));
+      for (const auto& p : autogate::find_peaks(d, 0.02)) fmt::print(stderr, "  cd45 peak {} h {}\n", p.position, p.height);
+    }
+    // T/NK: the lymphocytes that are not B cells.
+    if (!has("CD19")) return;
+    const gate::Dimension d19 = marker_dimension("CD19");
+    const auto& v19 = values(d19);
+    const auto l19 = gather(v19, r.lymphocytes);
+    r.tnk = r.lymphocytes;
+    if (l19.size() < 50) return;
+    autogate::ThresholdOptions o;
+    o.max_depth = 0.7;
+    const autogate::Threshold b = autogate::valley_threshold(l19, o);
+    for (std::size_t e = 0; e < v19.size(); ++e) r.tnk[e] = r.tnk[e] != 0 && v19[e] < b.value;
+  }
+
+  // Dead cells keep their SSC but lose about half their forward scatter: the cut is the least
+  // dense FSC among SSC-low events between half and 85 % of the lymphocytes' FSC.
+  std::vector<std::uint8_t> gate_dead(const std::vector<std::uint8_t>& parent) {
+    std::vector<std::uint8_t> out = parent;
+    const auto* area = my_a.markers.find("FSC-A");
+    if (area == nullptr || count(my_refs.lymphocytes) < 50) return out;
+    const gate::Dimension fsc = gate::Dimension::of(area->channel);
+    const auto& v = values(fsc);
+    const double lymph_fsc = autogate::quantile(gather(v, my_refs.lymphocytes), 0.5);
+    const auto& s = values(scatter_dimension("SSC-A"));
+    std::vector<double> x;
+    for (std::size_t e = 0; e < v.size(); ++e) {
+      if (parent[e] != 0 && s[e] < my_refs.ssc_max) x.push_back(v[e]);
+    }
+    const auto w = autogate::window_minimum(x, 0.45 * lymph_fsc, 0.85 * lymph_fsc);
+    autogate::Threshold t;
+    t.value = std::isfinite(w.value) ? w.value : 0.7 * lymph_fsc;
+    t.method = autogate::ThresholdMethod::valley;
+    t.events = x.size();
+    t.negative_peak = 0.5 * lymph_fsc;
+    t.positive_peak = lymph_fsc;
+    t.valley_depth = w.density_ratio;
+    t.note = fmt::format(
+        "least dense FSC {:.4g} between half and 85% of the lymphocytes' FSC {:.4g} (density {:.2f} of the window's "
+        "highest): dead cells and cell fragments below",
+        t.value, lymph_fsc, w.density_ratio);
+    const double cut = record("dead_fsc", fsc, "singlets without debris", t);
+    my_cell_intervals.push_back(gate::Interval{fsc, cut, inf});
+    for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] >= cut;
+    return out;
+  }
+
   std::vector<std::uint8_t> gate_cells(const std::vector<std::uint8_t>& parent) {
     std::vector<std::uint8_t> out = parent;
-    std::vector<gate::Interval> intervals;
-    if (const auto* area = my_a.markers.find("FSC-A")) {
-      // Debris: a low-FSC population below the cells' main peak; no valley there means
-      // no debris to remove.
-      const gate::Dimension fsc = gate::Dimension::of(area->channel);
-      const auto& v = values(fsc);
-      const auto x = gather(v, parent);
-      autogate::ThresholdOptions o;
-      o.search_max = x.size() >= 2 ? autogate::quantile(x, 0.5) : inf;
-      o.negative_peak_max = anchor(area->channel, 25000.0);  // debris is smaller than any cell
-      o.weak_depth = 0.75;  // debris trails into the cells: a shallow valley is normal
-      autogate::Threshold t = valley_or(x, o, -inf);
-      if (t.method != autogate::ThresholdMethod::valley) {
-        t.value = -inf;
-        t.weak = false;
-        t.reason.clear();
-        t.method = autogate::ThresholdMethod::fixed;
-      }
-      const double cut = record("debris_fsc", fsc, "singlets", t);
-      if (t.method == autogate::ThresholdMethod::fixed && !my_a.cuts.back().overridden) {
-        my_a.cuts.back().evidence = "no debris population below the cells' FSC peak: nothing removed";
-      }
-      gate::Interval i{fsc};
-      i.min = cut;
-      intervals.push_back(i);
-      for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] >= cut;
-    }
     if (has("Viability")) {
       // Dead cells take up the viability dye: they are the bright population.
       const gate::Dimension d = marker_dimension("Viability");
@@ -279,11 +429,10 @@ class Pipeline {
       o.max_depth = 0.3;
       const auto t = valley_or(gather(v, out), o, inf);
       const double cut = record("viability", d, "singlets without debris", t);
-      gate::Interval i{d};
-      i.max = cut;
-      intervals.push_back(i);
+      my_cell_intervals.push_back(gate::Interval{d, -inf, cut});
       for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] < cut;
     }
+    std::vector<gate::Interval> intervals = my_cell_intervals;
     if (intervals.empty()) intervals.push_back({gate::Dimension::of(my_data.events.label(0).name)});
     my_a.plan.add_gate({"cells", "singlets", "cells", gate::RectangleGate{intervals}});
     return out;
@@ -320,59 +469,229 @@ class Pipeline {
     return out;
   }
 
+  // CD34+ progenitors within all cells (not only CD45+: blasts may lack CD45), below the
+  // granulocytes' SSC. The CD34 cut lies between the lymphocytes' CD34 limit (lymphocytes
+  // carry no CD34) and the densest CD34 level above it, at the least dense point between.
   std::vector<std::uint8_t> gate_cd34(const std::vector<std::uint8_t>& parent) {
-    // Granulocytes and monocytes (above the SSC valley of the leukocytes) carry no CD34,
-    // CD19 or CD22: they are the internal negative reference for those cuts.
     const gate::Dimension ssc = scatter_dimension("SSC-A");
-    const auto* ts = my_a.plan.find_transform(ssc.transform);
     const auto& s = values(ssc);
-    autogate::ThresholdOptions o;
-    o.search_min = ts->apply(anchor(ssc.channel, 15000.0));
-    o.search_max = ts->apply(anchor(ssc.channel, 150000.0));
-    o.negative_peak_max = ts->apply(anchor(ssc.channel, 40000.0));  // lymphoid and blast SSC
-    o.prefer_lowest = true;
-    const autogate::Threshold myeloid = valley_or(gather(s, parent), o, ts->apply(anchor(ssc.channel, 60000.0)));
-    const double granular = myeloid.method == autogate::ThresholdMethod::valley
-                                ? myeloid.value
-                                : ts->apply(anchor(ssc.channel, 60000.0));
-    my_negatives = parent;
-    for (std::size_t e = 0; e < s.size(); ++e) my_negatives[e] = parent[e] != 0 && s[e] >= granular;
-    // CD34 over all leukocytes: progenitors are a minority in remission and the majority at
-    // diagnosis; the valley, the CD34− peak's tail, or the reference separates them.
+    autogate::Threshold st;
+    st.value = my_refs.ssc_max;
+    st.method = autogate::ThresholdMethod::negative_reference;
+    st.negative_peak = my_refs.ssc_low;
+    st.positive_peak = my_refs.ssc_granulocytes;
+    st.note = std::isfinite(my_refs.ssc_granulocytes)
+              ? fmt::format("2 SDs below the granulocytes' SSC peak {:.3g} (lymphoid/blast peak {:.3g}); {}", my_refs.ssc_granulocytes,
+                            my_refs.ssc_low, my_refs.evidence)
+              : fmt::format("no granulocyte population: no SSC limit; {}", my_refs.evidence);
+    const double ssc_cut = record("SSC_low", ssc, "cells", st);
+    std::vector<std::uint8_t> low = parent;
+    for (std::size_t e = 0; e < low.size(); ++e) low[e] = parent[e] != 0 && s[e] < ssc_cut;
+    my_negatives = count(my_refs.tnk) >= 50 ? my_refs.tnk : my_refs.granulocytes;
     const gate::Dimension d = marker_dimension("CD34");
     const auto& v = values(d);
-    const double cut = record("CD34", d, "leukocytes", positive_cut(v, parent));
-    std::vector<std::uint8_t> positive = parent;
-    for (std::size_t e = 0; e < positive.size(); ++e) positive[e] = positive[e] != 0 && v[e] >= cut;
-    // SSC-low: the upper edge of the CD34+ cluster (a valley above it when SSC-high CD34+
-    // events form a group of their own, else 4 SDs above its mode).
-    autogate::ThresholdOptions up;
-    up.tail_sds = 4;
-    up.max_depth = 0.5;  // a dip inside the cluster is not a second group
-    autogate::Threshold ts_cut = count(positive) >= 2 ? autogate::valley_threshold(gather(s, positive), up)
-                                                      : autogate::Threshold{};
-    if (ts_cut.method == autogate::ThresholdMethod::negative_tail && ts_cut.asymmetry > up.weak_asymmetry) {
-      // A skewed cluster (granular myeloid progenitors): measure its upper side instead.
-      ts_cut.value = ts_cut.negative_peak + ts_cut.asymmetry * (ts_cut.value - ts_cut.negative_peak);
-      ts_cut.weak = false;
-      ts_cut.reason.clear();
-    }
-    if (count(positive) < 2) {
-      ts_cut.value = granular;
-      ts_cut.method = autogate::ThresholdMethod::fixed;
-      ts_cut.weak = true;
-      ts_cut.reason = "no CD34+ events: SSC-low set at the leukocytes' SSC valley";
-    }
-    const double ssc_cut = record("SSC_low", ssc, "CD34+ leukocytes", ts_cut);
+    const double cut = record("CD34", d, "cells below the granulocytes' SSC", cd34_cut(v, low));
     gate::Interval i34{d};
     i34.min = cut;
     gate::Interval is{ssc};
     is.max = ssc_cut;
-    my_a.plan.add_gate({"cd34", "leukocytes", "CD34+ SSC-low", gate::RectangleGate{{i34, is}}});
-    std::vector<std::uint8_t> out = positive;
-    for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && s[e] < ssc_cut;
+    my_a.plan.add_gate({"cd34", "cells", "CD34+ SSC-low", gate::RectangleGate{{i34, is}}});
+    std::vector<std::uint8_t> out = low;
+    for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] >= cut;
     my_a.cd34 = count(out);
     return out;
+  }
+
+  autogate::Threshold cd34_cut(const std::vector<double>& v, const std::vector<std::uint8_t>& members) {
+    const auto lymph = gather(v, my_refs.lymphocytes);
+    const auto gran = gather(v, my_refs.granulocytes);
+    const auto x = gather(v, members);
+    double limit = 0;
+    std::string from;
+    // The lymphocytes' 95th percentile: inside the negatives, and robust to the few blasts
+    // that reach the lymphocyte gate in a blast-rich tube (a quantile near 1 would follow
+    // them, and dim-CD34 blasts can start just above the lymphocytes' 99th percentile). The
+    // cut is the least dense point between it and the CD34+ peak.
+    if (lymph.size() >= 20) {
+      limit = autogate::quantile(lymph, 0.95);
+      from = fmt::format("the 95th percentile of {} lymphocytes", lymph.size());
+    } else if (gran.size() >= 50) {
+      limit = autogate::quantile(gran, 0.995);
+      from = fmt::format("the 99.5th percentile of {} granulocytes", gran.size());
+    } else {
+      autogate::ThresholdOptions o;
+      o.max_depth = 0.5;
+      autogate::Threshold t = valley_or(x, o, 0.5);
+      t.weak = true;
+      t.reason = "no lymphocytes or granulocytes as a CD34-negative reference";
+      return t;
+    }
+    autogate::Threshold t;
+    t.method = autogate::ThresholdMethod::negative_reference;
+    t.negative_peak = limit;
+    t.events = x.size();
+    const std::size_t above = static_cast<std::size_t>(std::count_if(x.begin(), x.end(), [&](double e) { return e >= limit; }));
+    if (above < 10 || x.size() < 50) {
+      t.value = limit;
+      t.positive_peak = nan;
+      return with_evidence(t, fmt::format("{} events above {} ({:.3g}): no CD34+ population; cut there", above, from, limit));
+    }
+    // The CD34+ population: the most prominent peak of the events above the limit (the
+    // negatives' tail falls from the limit; CD34+ cells rise again above it).
+    std::vector<double> upper;
+    for (const double e : x) {
+      if (e >= limit) upper.push_back(e);
+    }
+    autogate::DensityOptions dopt;
+    dopt.upper_quantile = 1.0;
+    dopt.lower_quantile = 0.0;
+    const autogate::Density dd = autogate::estimate_density(upper, dopt);
+    const autogate::Peak* best = nullptr;
+    const auto peaks = autogate::find_peaks(dd, 0.05);
+    for (const auto& p : peaks) {
+      if (p.position > limit + 2 * dd.bandwidth && (best == nullptr || p.prominence > best->prominence)) best = &p;
+    }
+    if (std::getenv("ESC_DEBUG")) {
+      fmt::print(stderr, "lymph n {} med {} limit {} above {} bw {}\n", lymph.size(), autogate::quantile(lymph, 0.5), limit, upper.size(), dd.bandwidth);
+      for (const auto& p : autogate::find_peaks(dd, 0.05)) fmt::print(stderr, "   peak {} h {} prom {}\n", p.position, p.height, p.prominence);
+    }
+    if (best == nullptr) {
+      t.value = limit;
+      t.positive_peak = nan;
+      return with_evidence(t, fmt::format("{} events above {} ({:.3g}) form no CD34+ peak: cut at the limit", above, from, limit));
+    }
+    const double peak = best->position;
+    const auto w = autogate::window_minimum(x, limit, peak, dopt);
+    t.value = std::isfinite(w.value) ? std::max(limit, w.value) : limit;
+    t.positive_peak = peak;
+    t.valley_depth = w.density_ratio;
+    return with_evidence(t, fmt::format("least dense CD34 {:.3g} between {} ({:.3g}) and the CD34+ peak {:.3g} ({} events above the limit)",
+                                        t.value, from, limit, peak, above));
+  }
+
+  static autogate::Threshold with_evidence(autogate::Threshold t, std::string text) {
+    t.note = std::move(text);
+    return t;
+  }
+
+  // The cut between a marker's negatives and positives within `members` when they form
+  // separate peaks (CD19 on progenitors: absent or bright). The reference negatives' 99.5th
+  // percentile says which peaks are negative; the cut is the least dense point between the
+  // negative and the positive peak, lowered to the negatives' own 99.5th percentile (from
+  // their lower side) when that lies below. With no negative peak, the least dense point
+  // between the reference's limit and the positives' lower edge: a density valley refines
+  // the cut between those levels and never inverts it.
+  autogate::Threshold split_cut(const std::vector<double>& v, const std::vector<std::uint8_t>& members,
+                                const std::string& marker) {
+    constexpr double z = 2.5758293035489;
+    const auto x = gather(v, members);
+    const auto neg = gather(v, my_negatives);
+    if (neg.size() < 50 || x.size() < 20) return mixture_cut(v, members, marker);
+    const double ref = autogate::quantile(neg, 0.995);
+    const autogate::Density d = autogate::estimate_density(x);
+    const autogate::Peak* n = nullptr;
+    const autogate::Peak* p = nullptr;
+    const auto peaks = autogate::find_peaks(d, 0.01);
+    for (const auto& peak : peaks) {
+      auto& slot = peak.position <= ref ? n : p;
+      if (slot == nullptr || peak.height > slot->height) slot = &peak;
+    }
+    autogate::Threshold t;
+    t.events = x.size();
+    t.method = autogate::ThresholdMethod::negative_reference;
+    t.negative_peak = n != nullptr ? n->position : nan;
+    t.positive_peak = p != nullptr ? p->position : nan;
+    const std::string ref_text = fmt::format("{} reference negatives' 99.5th percentile {:.3g}", neg.size(), ref);
+    if (p == nullptr) {
+      const double sd = autogate::side_spread(x, n->position, false);
+      t.value = n->position + z * (std::isfinite(sd) ? sd : d.bandwidth);
+      t.note = fmt::format("one {} population at {:.3g}, below the {}: negative; cut at its 99.5th percentile {:.3g}",
+                           marker, n->position, ref_text, t.value);
+      return t;
+    }
+    if (n != nullptr) {
+      const auto w = autogate::window_minimum(x, n->position, p->position);
+      const double sd = autogate::side_spread(x, n->position, false);
+      const double limit = n->position + z * (std::isfinite(sd) ? sd : d.bandwidth);
+      t.value = std::min(w.value, limit);
+      t.valley_depth = w.density_ratio;
+      t.note = fmt::format("{} negatives at {:.3g} (below the {}), positives at {:.3g}; least dense point {:.3g}, the negatives' 99.5th "
+                           "percentile {:.3g}: cut {:.3g}",
+                           marker, n->position, ref_text, p->position, w.value, limit, t.value);
+      return t;
+    }
+    const double up = autogate::side_spread(x, p->position, true);
+    const double edge = p->position - z * (std::isfinite(up) ? up : d.bandwidth);
+    const auto w = edge > ref ? autogate::window_minimum(x, ref, edge) : autogate::WindowMinimum{};
+    t.value = std::isfinite(w.value) ? w.value : ref;
+    t.note = fmt::format("one {} population at {:.3g}, above the {}: positive; cut at the least dense point between that limit and its "
+                         "lower edge {:.3g}: {:.3g}",
+                         marker, p->position, ref_text, edge, t.value);
+    return t;
+  }
+
+  // The cut between a marker's negatives and positives within `members`, from a one- or
+  // two-component Gaussian mixture of their values (BIC decides). The negatives' 99.5th
+  // percentile is the cut, the positivity rule of a hand-gater's internal negative. The
+  // reference negatives (T/NK cells for CD19 and CD22) say which side a lone population is on:
+  // a population centred above their 99.5th percentile is positive, never read as negative,
+  // and the cut then sits at the reference's limit or the population's lower edge.
+  autogate::Threshold mixture_cut(const std::vector<double>& v, const std::vector<std::uint8_t>& members,
+                                  const std::string& marker) {
+    constexpr double z = 2.5758293035489;  // the 99.5th percentile of a standard normal
+    const auto x = gather(v, members);
+    const auto neg = gather(v, my_negatives);
+    const double ref = neg.size() >= 50 ? autogate::quantile(neg, 0.995) : nan;
+    autogate::Threshold t;
+    t.events = x.size();
+    t.method = autogate::ThresholdMethod::negative_reference;
+    t.positive_peak = nan;
+    const std::string ref_text = std::isfinite(ref) ? fmt::format("{} reference negatives' 99.5th percentile {:.3g}", neg.size(), ref)
+                                                    : std::string("no reference negatives");
+    if (x.size() < 20) {
+      t.value = std::isfinite(ref) ? ref : 0.5;
+      t.weak = x.size() < 2 || !std::isfinite(ref);
+      t.reason = "too few events and no reference";
+      t.note = fmt::format("{} events: too few for a {} mixture; cut at the {}", x.size(), marker, ref_text);
+      return t;
+    }
+    const auto one = autogate::fit_gaussian_mixture(x, 1);
+    const auto two = autogate::fit_gaussian_mixture(x, 2);
+    const double n = static_cast<double>(x.size());
+    const auto& lo = two.components.front();
+    const auto& hi = two.components.back();
+    const bool separated = two.components.size() == 2 && two.bic < one.bic && hi.mean > lo.mean + z * lo.sd &&
+                           lo.weight * n >= 3 && hi.weight * n >= 3;
+    if (separated) {
+      t.negative_peak = lo.mean;
+      t.positive_peak = hi.mean;
+      if (std::isfinite(ref) && lo.mean > ref) {
+        t.value = std::max(ref, lo.mean - z * lo.sd);
+        t.note = fmt::format("two {} populations ({:.3g} and {:.3g}, {:.0f}/{:.0f} events), both above the {}: all positive; cut {:.3g}",
+                             marker, lo.mean, hi.mean, lo.weight * n, hi.weight * n, ref_text, t.value);
+        return t;
+      }
+      t.value = lo.mean + z * lo.sd;
+      t.note = fmt::format("{} negatives {:.3g} ± {:.3g} ({:.0f} events) and positives {:.3g} ± {:.3g} ({:.0f} events), BIC {:.1f} vs {:.1f} "
+                           "for one population; cut at the negatives' 99.5th percentile {:.3g} ({})",
+                           marker, lo.mean, lo.sd, lo.weight * n, hi.mean, hi.sd, hi.weight * n, two.bic, one.bic, t.value, ref_text);
+      return t;
+    }
+    const double median = autogate::quantile(x, 0.5);
+    if (std::isfinite(ref) && median > ref) {
+      const double sd = autogate::side_spread(x, median, true);
+      t.positive_peak = median;
+      t.negative_peak = nan;
+      t.value = std::max(ref, median - z * (std::isfinite(sd) ? sd : 0));
+      t.note = fmt::format("one {} population at {:.3g}, above the {}: positive; cut {:.3g}", marker, median, ref_text, t.value);
+      return t;
+    }
+    const double sd = autogate::side_spread(x, median, false);
+    t.negative_peak = median;
+    t.value = median + z * (std::isfinite(sd) ? sd : one.components.front().sd);
+    t.note = fmt::format("one {} population at {:.3g} ({}): negative; cut at its 99.5th percentile {:.3g} from its lower side",
+                         marker, median, ref_text, t.value);
+    return t;
   }
 
   // The cut between negative and positive events of `members` on `v`. A density valley
@@ -414,6 +733,19 @@ class Pipeline {
     if (have_reference) o.negative_peak_max = ref.value;
     o.max_depth = 0.5;  // a shallow dip inside one population (noise) is not a valley
     autogate::Threshold t = valley_or(x, o, 0.5);
+    if (t.method == autogate::ThresholdMethod::valley && x.size() >= 100) {
+      // The negatives' own upper limit (3 SDs of their lower side, which no positive
+      // reaches) when it lies below the valley: dim positives in the valley's shoulder are
+      // positives, as a hand-gater placing the cut at the negatives' edge would count them.
+      const double sd = autogate::side_spread(x, t.negative_peak, false);
+      const double edge = t.negative_peak + o.tail_sds * sd;
+      if (std::isfinite(sd) && edge < t.value) {
+        t.note = fmt::format("valley at {:.3g} between peaks {:.3g} and {:.3g}; the negatives end below it, at {:.3g} "
+                             "({} SDs of their lower side): cut there",
+                             t.value, t.negative_peak, t.positive_peak, edge, o.tail_sds);
+        t.value = edge;
+      }
+    }
     if (t.method == autogate::ThresholdMethod::negative_tail && have_reference && t.negative_peak > ref.value) {
       // The only peak is positive. Its upper side is free of negatives, so its spread there
       // places its lower edge; events below both that edge and the negatives' limit are the
@@ -533,7 +865,7 @@ class Pipeline {
     const gate::Dimension d19 = marker_dimension("CD19");
     const auto& v19 = values(d19);
     const double c19 = record("CD19", d19, "CD34+ SSC-low",
-                              my_options.negative_control ? control_cut(d19, "cd34", {}) : positive_cut(v19, cd34));
+                              my_options.negative_control ? control_cut(d19, "cd34", {}) : split_cut(v19, cd34, "CD19"));
     std::vector<std::uint8_t> cd19neg = cd34;
     for (std::size_t e = 0; e < cd19neg.size(); ++e) cd19neg[e] = cd19neg[e] != 0 && v19[e] < c19;
     if (has("CD22")) quadrant(d19, c19, cd19neg);
@@ -547,7 +879,7 @@ class Pipeline {
     const auto& v22 = values(d22);
     const double c22 = record("CD22", d22, "CD34+ CD19−",
                               my_options.negative_control ? control_cut(d22, "cd34", {{d19, c19}})
-                                                          : positive_cut(v22, cd19neg));
+                                                          : mixture_cut(v22, cd19neg, "CD22"));
     gate::QuadrantGate q;
     q.id = "cd19_cd22";
     q.parent = "cd34";
@@ -658,7 +990,9 @@ class Pipeline {
   gate::ApplyOptions my_apply;
   Analysis my_a;
   std::map<std::string, std::vector<double>> my_values;
-  std::vector<std::uint8_t> my_negatives;  // the internal negative reference (SSC-high leukocytes)
+  std::vector<std::uint8_t> my_negatives;  // the internal negative reference for CD19 and CD22
+  Reference my_refs;
+  std::vector<gate::Interval> my_cell_intervals;  // the "cells" gate: FSC and viability cuts
   std::vector<std::string> my_structural;  // gates that build a reported population, not reported
 };
 
