@@ -495,9 +495,34 @@ class Pipeline {
     i34.min = cut;
     gate::Interval is{ssc};
     is.max = ssc_cut;
-    my_a.plan.add_gate({"cd34", "cells", "CD34+ SSC-low", gate::RectangleGate{{i34, is}}});
+    std::vector<gate::Interval> intervals{i34, is};
     std::vector<std::uint8_t> out = low;
     for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] >= cut;
+    if (const auto* area = my_a.markers.find("FSC-A")) {
+      // Dead CD34+ cells keep their CD34 but lose about half their forward scatter, and their
+      // autofluorescence mimics dim CD19 or CD22: the least dense FSC of the CD34+ events
+      // between 45 % and 85 % of their median separates them (the CD34+ cells are one
+      // scatter population, so this works where the mixed SSC-low events show no valley).
+      const gate::Dimension fsc = gate::Dimension::of(area->channel);
+      const auto& f = values(fsc);
+      const auto x = gather(f, out);
+      if (x.size() >= 50) {
+        const double median = autogate::quantile(x, 0.5);
+        const auto w = autogate::window_minimum(x, 0.45 * median, 0.85 * median);
+        autogate::Threshold t;
+        t.value = std::isfinite(w.value) ? w.value : 0.6 * median;
+        t.method = autogate::ThresholdMethod::valley;
+        t.events = x.size();
+        t.valley_depth = w.density_ratio;
+        t.note = fmt::format("least dense FSC {:.4g} of the CD34+ events between 45% and 85% of their median {:.4g} (density {:.2f} "
+                             "of the window's highest): dead CD34+ cells below",
+                             t.value, median, w.density_ratio);
+        const double fcut = record("CD34_fsc", fsc, "CD34+", t);
+        intervals.push_back(gate::Interval{fsc, fcut, inf});
+        for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && f[e] >= fcut;
+      }
+    }
+    my_a.plan.add_gate({"cd34", "cells", "CD34+ SSC-low", gate::RectangleGate{intervals}});
     my_a.cd34 = count(out);
     return out;
   }
@@ -588,12 +613,13 @@ class Pipeline {
     const auto neg = gather(v, my_negatives);
     if (neg.size() < 50 || x.size() < 20) return mixture_cut(v, members, marker);
     const double ref = autogate::quantile(neg, 0.995);
+    const double half_way = (autogate::quantile(neg, 0.5) + ref) / 2;
     const autogate::Density d = autogate::estimate_density(x);
     const autogate::Peak* n = nullptr;
     const autogate::Peak* p = nullptr;
     const auto peaks = autogate::find_peaks(d, 0.01);
     for (const auto& peak : peaks) {
-      auto& slot = peak.position <= ref ? n : p;
+      auto& slot = peak.position <= half_way ? n : p;
       if (slot == nullptr || peak.height > slot->height) slot = &peak;
     }
     autogate::Threshold t;
@@ -660,6 +686,10 @@ class Pipeline {
     const double n = static_cast<double>(x.size());
     const auto& lo = two.components.front();
     const auto& hi = two.components.back();
+    if (std::getenv("ESC_DEBUG")) {
+      fmt::print(stderr, "{} mixture n {} one {:.3g}±{:.3g} bic {:.1f}; two {:.3g}±{:.3g} w{:.2f} / {:.3g}±{:.3g} w{:.2f} bic {:.1f}\n", marker, x.size(),
+                 one.components[0].mean, one.components[0].sd, one.bic, lo.mean, lo.sd, lo.weight, hi.mean, hi.sd, hi.weight, two.bic);
+    }
     const bool separated = two.components.size() == 2 && two.bic < one.bic && hi.mean > lo.mean + z * lo.sd &&
                            lo.weight * n >= 3 && hi.weight * n >= 3;
     if (separated) {
@@ -677,20 +707,35 @@ class Pipeline {
                            marker, lo.mean, lo.sd, lo.weight * n, hi.mean, hi.sd, hi.weight * n, two.bic, one.bic, t.value, ref_text);
       return t;
     }
-    const double median = autogate::quantile(x, 0.5);
-    if (std::isfinite(ref) && median > ref) {
-      const double sd = autogate::side_spread(x, median, true);
-      t.positive_peak = median;
+    // One population (or two that overlap too much to resolve): where its density peaks says
+    // what it is. Negatives peak where the reference negatives are centred; a peak beyond
+    // half-way from their median to their 99.5th percentile is positive (possibly with a few
+    // negatives beneath its lower side).
+    const autogate::Density d = autogate::estimate_density(x);
+    const auto peaks = autogate::find_peaks(d, 0.02);
+    double mode = autogate::quantile(x, 0.5);
+    double height = -1;
+    for (const auto& p : peaks) {
+      if (p.height > height) height = p.height, mode = p.position;
+    }
+    const double ref_median = neg.size() >= 50 ? autogate::quantile(neg, 0.5) : nan;
+    if (std::isfinite(ref) && mode > (ref_median + ref) / 2) {
+      const double up = autogate::side_spread(x, mode, true);
+      const double edge = mode - z * (std::isfinite(up) ? up : d.bandwidth);
+      const auto w = edge > ref ? autogate::window_minimum(x, ref, edge) : autogate::WindowMinimum{};
+      t.positive_peak = mode;
       t.negative_peak = nan;
-      t.value = std::max(ref, median - z * (std::isfinite(sd) ? sd : 0));
-      t.note = fmt::format("one {} population at {:.3g}, above the {}: positive; cut {:.3g}", marker, median, ref_text, t.value);
+      t.value = std::isfinite(w.value) ? w.value : ref;
+      t.note = fmt::format("one {} population peaking at {:.3g}, beyond half-way to the {}: positive; cut at the least dense point "
+                           "between that limit and its lower edge {:.3g}: {:.3g}",
+                           marker, mode, ref_text, edge, t.value);
       return t;
     }
-    const double sd = autogate::side_spread(x, median, false);
-    t.negative_peak = median;
-    t.value = median + z * (std::isfinite(sd) ? sd : one.components.front().sd);
-    t.note = fmt::format("one {} population at {:.3g} ({}): negative; cut at its 99.5th percentile {:.3g} from its lower side",
-                         marker, median, ref_text, t.value);
+    const double sd = autogate::side_spread(x, mode, false);
+    t.negative_peak = mode;
+    t.value = mode + z * (std::isfinite(sd) ? sd : one.components.front().sd);
+    t.note = fmt::format("one {} population peaking at {:.3g} ({}): negative; cut at its 99.5th percentile {:.3g} from its lower side",
+                         marker, mode, ref_text, t.value);
     return t;
   }
 
