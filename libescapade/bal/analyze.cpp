@@ -9,7 +9,6 @@
 #include <cmath>
 #include <limits>
 #include <optional>
-#include <cstdlib>
 
 #include "libescapade/base/error.hpp"
 
@@ -118,9 +117,11 @@ class Pipeline {
     const auto singlets = gate_singlets(all);
     const auto sized = gate_debris(singlets);
     find_references(sized);
-    const auto cells = gate_cells(gate_dead(sized));
-    const auto leukocytes = gate_leukocytes(cells);
+    auto cells = gate_viability(gate_dead(sized));
     const auto cd34 = gate_cd34(cells);
+    add_cells_gate();
+    const auto leukocytes = gate_leukocytes(cells);
+    add_cd34_gate();
     gate_quadrant(cd34);
     gate_lineages(leukocytes);
     finish();
@@ -276,7 +277,8 @@ class Pipeline {
     if (t.method == autogate::ThresholdMethod::fixed && !my_a.cuts.back().overridden) {
       my_a.cuts.back().evidence = "no debris population below the cells' FSC peak: nothing removed";
     }
-    my_cell_intervals.push_back(gate::Interval{fsc, cut, inf});
+    my_fsc = fsc;
+    my_fsc_min = std::max(my_fsc_min, cut);
     for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] >= cut;
     return out;
   }
@@ -368,10 +370,6 @@ class Pipeline {
       lower = std::isfinite(floor45) ? floor45 : autogate::quantile(x, 0.9);
     }
     for (std::size_t e = 0; e < v.size(); ++e) r.lymphocytes[e] = ssc_low[e] != 0 && v[e] >= lower;
-    if (std::getenv("ESC_DEBUG")) {
-      fmt::print(stderr, "floor45 {} bright {} lower {} nlymph {}\n", floor45, bright ? bright->position : -1.0, lower, count(r.lymphocytes));
-      for (const auto& p : autogate::find_peaks(d, 0.02)) fmt::print(stderr, "  cd45 peak {} h {}\n", p.position, p.height);
-    }
     // T/NK: the lymphocytes that are not B cells.
     if (!has("CD19")) return;
     const gate::Dimension d19 = marker_dimension("CD19");
@@ -412,12 +410,12 @@ class Pipeline {
         "highest): dead cells and cell fragments below",
         t.value, lymph_fsc, w.density_ratio);
     const double cut = record("dead_fsc", fsc, "singlets without debris", t);
-    my_cell_intervals.push_back(gate::Interval{fsc, cut, inf});
+    my_fsc_min = std::max(my_fsc_min, cut);
     for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] >= cut;
     return out;
   }
 
-  std::vector<std::uint8_t> gate_cells(const std::vector<std::uint8_t>& parent) {
+  std::vector<std::uint8_t> gate_viability(const std::vector<std::uint8_t>& parent) {
     std::vector<std::uint8_t> out = parent;
     if (has("Viability")) {
       // Dead cells take up the viability dye: they are the bright population.
@@ -429,14 +427,23 @@ class Pipeline {
       o.max_depth = 0.3;
       const auto t = valley_or(gather(v, out), o, inf);
       const double cut = record("viability", d, "singlets without debris", t);
-      my_cell_intervals.push_back(gate::Interval{d, -inf, cut});
+      my_viability = gate::Interval{d, -inf, cut};
       for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] < cut;
     }
-    std::vector<gate::Interval> intervals = my_cell_intervals;
-    if (intervals.empty()) intervals.push_back({gate::Dimension::of(my_data.events.label(0).name)});
-    my_a.plan.add_gate({"cells", "singlets", "cells", gate::RectangleGate{intervals}});
     return out;
   }
+
+  // The "cells" gate: FSC at or above the highest of the debris and dead-cell cuts, and
+  // below the viability cut.
+  void add_cells_gate() {
+    std::vector<gate::Interval> intervals;
+    if (my_fsc) intervals.push_back(gate::Interval{*my_fsc, my_fsc_min, inf});
+    if (my_viability) intervals.push_back(*my_viability);
+    if (intervals.empty()) intervals.push_back({gate::Dimension::of(my_data.events.label(0).name)});
+    my_a.plan.add_gate({"cells", "singlets", "cells", gate::RectangleGate{intervals}});
+  }
+
+  void add_cd34_gate() { my_a.plan.add_gate({"cd34", "cells", "CD34+ SSC-low", gate::RectangleGate{my_cd34_intervals}}); }
 
   std::vector<std::uint8_t> gate_leukocytes(const std::vector<std::uint8_t>& parent) {
     // CD45− (erythroid precursors, remaining debris) against CD45 dim to bright. The cut is
@@ -472,7 +479,9 @@ class Pipeline {
   // CD34+ progenitors within all cells (not only CD45+: blasts may lack CD45), below the
   // granulocytes' SSC. The CD34 cut lies between the lymphocytes' CD34 limit (lymphocytes
   // carry no CD34) and the densest CD34 level above it, at the least dense point between.
-  std::vector<std::uint8_t> gate_cd34(const std::vector<std::uint8_t>& parent) {
+  // `parent` (the cells) loses the dead cells found from the CD34+ events' FSC.
+  std::vector<std::uint8_t> gate_cd34(std::vector<std::uint8_t>& parent) {
+    std::vector<std::uint8_t>& cells = parent;
     const gate::Dimension ssc = scatter_dimension("SSC-A");
     const auto& s = values(ssc);
     autogate::Threshold st;
@@ -495,16 +504,16 @@ class Pipeline {
     i34.min = cut;
     gate::Interval is{ssc};
     is.max = ssc_cut;
-    std::vector<gate::Interval> intervals{i34, is};
+    my_cd34_intervals = {i34, is};
     std::vector<std::uint8_t> out = low;
     for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] >= cut;
-    if (const auto* area = my_a.markers.find("FSC-A")) {
+    if (my_fsc) {
       // Dead CD34+ cells keep their CD34 but lose about half their forward scatter, and their
       // autofluorescence mimics dim CD19 or CD22: the least dense FSC of the CD34+ events
       // between 45 % and 85 % of their median separates them (the CD34+ cells are one
       // scatter population, so this works where the mixed SSC-low events show no valley).
-      const gate::Dimension fsc = gate::Dimension::of(area->channel);
-      const auto& f = values(fsc);
+      // The cut joins the cells gate: it is below every live leukocyte's FSC.
+      const auto& f = values(*my_fsc);
       const auto x = gather(f, out);
       if (x.size() >= 50) {
         const double median = autogate::quantile(x, 0.5);
@@ -517,12 +526,14 @@ class Pipeline {
         t.note = fmt::format("least dense FSC {:.4g} of the CD34+ events between 45% and 85% of their median {:.4g} (density {:.2f} "
                              "of the window's highest): dead CD34+ cells below",
                              t.value, median, w.density_ratio);
-        const double fcut = record("CD34_fsc", fsc, "CD34+", t);
-        intervals.push_back(gate::Interval{fsc, fcut, inf});
-        for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && f[e] >= fcut;
+        const double fcut = record("CD34_fsc", *my_fsc, "CD34+", t);
+        my_fsc_min = std::max(my_fsc_min, fcut);
+      }
+      for (std::size_t e = 0; e < out.size(); ++e) {
+        out[e] = out[e] != 0 && f[e] >= my_fsc_min;
+        cells[e] = cells[e] != 0 && f[e] >= my_fsc_min;
       }
     }
-    my_a.plan.add_gate({"cd34", "cells", "CD34+ SSC-low", gate::RectangleGate{intervals}});
     my_a.cd34 = count(out);
     return out;
   }
@@ -575,10 +586,6 @@ class Pipeline {
     const auto peaks = autogate::find_peaks(dd, 0.05);
     for (const auto& p : peaks) {
       if (p.position > limit + 2 * dd.bandwidth && (best == nullptr || p.prominence > best->prominence)) best = &p;
-    }
-    if (std::getenv("ESC_DEBUG")) {
-      fmt::print(stderr, "lymph n {} med {} limit {} above {} bw {}\n", lymph.size(), autogate::quantile(lymph, 0.5), limit, upper.size(), dd.bandwidth);
-      for (const auto& p : autogate::find_peaks(dd, 0.05)) fmt::print(stderr, "   peak {} h {} prom {}\n", p.position, p.height, p.prominence);
     }
     if (best == nullptr) {
       t.value = limit;
@@ -686,10 +693,6 @@ class Pipeline {
     const double n = static_cast<double>(x.size());
     const auto& lo = two.components.front();
     const auto& hi = two.components.back();
-    if (std::getenv("ESC_DEBUG")) {
-      fmt::print(stderr, "{} mixture n {} one {:.3g}±{:.3g} bic {:.1f}; two {:.3g}±{:.3g} w{:.2f} / {:.3g}±{:.3g} w{:.2f} bic {:.1f}\n", marker, x.size(),
-                 one.components[0].mean, one.components[0].sd, one.bic, lo.mean, lo.sd, lo.weight, hi.mean, hi.sd, hi.weight, two.bic);
-    }
     const bool separated = two.components.size() == 2 && two.bic < one.bic && hi.mean > lo.mean + z * lo.sd &&
                            lo.weight * n >= 3 && hi.weight * n >= 3;
     if (separated) {
@@ -1037,7 +1040,10 @@ class Pipeline {
   std::map<std::string, std::vector<double>> my_values;
   std::vector<std::uint8_t> my_negatives;  // the internal negative reference for CD19 and CD22
   Reference my_refs;
-  std::vector<gate::Interval> my_cell_intervals;  // the "cells" gate: FSC and viability cuts
+  std::optional<gate::Dimension> my_fsc;       // FSC-A, when the panel has it
+  double my_fsc_min = -inf;                     // the cells gate: the highest FSC cut
+  std::optional<gate::Interval> my_viability;   // the cells gate: the viability cut
+  std::vector<gate::Interval> my_cd34_intervals;
   std::vector<std::string> my_structural;  // gates that build a reported population, not reported
 };
 

@@ -144,7 +144,7 @@ class FigureMaker {
       }
     }
     if (ssc_a != nullptr && has_pop("cd34")) {
-      if (auto f = marker_plot("CD34", "SSC-A", "leukocytes", "CD34+ SSC-low within leukocytes", {"cd34"},
+      if (auto f = marker_plot("CD34", "SSC-A", "cells", "CD34+ SSC-low within cells", {"cd34"},
                                {"CD34", "SSC_low"})) {
         out.push_back(std::move(*f));
       }
@@ -269,6 +269,8 @@ class FigureMaker {
     f.step = "Debris: FSC-A × SSC-A within singlets";
     f.plot = make_density_plot(my_a.plan, my_data.events, s, &my_a.result, my_apply);
     add_evidence(f, "debris_fsc");
+    add_evidence(f, "dead_fsc");
+    add_evidence(f, "CD34_fsc");
     add_evidence(f, "viability");
     const bal::Cut* c = find_cut(my_a, "debris_fsc");
     if (!cells_drawable && c != nullptr && std::isfinite(c->data_value)) {
@@ -674,19 +676,31 @@ std::string_view gate_method_text(std::string_view cut) {
     return "leukocytes are the events above the first density valley over a CD45− peak, so that CD45-dim blasts "
            "stay in; without a CD45− peak, every cell above 10² is a leukocyte";
   }
+  if (cut == "dead_fsc") {
+    return "dead cells keep their SSC but lose about half their forward scatter: cut at the least dense FSC-A of the "
+           "SSC-low events between 45% and 85% of the lymphocytes' FSC-A";
+  }
+  if (cut == "CD34_fsc") {
+    return "dead CD34+ cells (whose autofluorescence mimics dim CD19 or CD22) are cut at the least dense FSC-A of the "
+           "CD34+ events between 45% and 85% of their median; the cut joins the cells gate";
+  }
   if (cut == "CD34") {
-    return "CD34 is cut over all leukocytes at the density valley, or above the negative peak's tail, checked "
-           "against an internal negative reference (the SSC-high granulocytes and monocytes, which carry no CD34, "
-           "CD19 or CD22)";
+    return "CD34 is cut over all cells below the granulocytes' SSC (blasts may lack CD45) at the least dense point "
+           "between the lymphocytes' 95th percentile (lymphocytes carry no CD34) and the CD34+ peak";
   }
   if (cut == "SSC_low") {
-    return "SSC-low is the upper edge of the CD34+ cluster: a density valley above it when SSC-high CD34+ events "
-           "form a group of their own, else 4 SDs above its mode";
+    return "SSC-low lies 2 SDs below the granulocytes' SSC peak (the highest SSC peak, at least 3x the lymphoid/blast "
+           "SSC); without granulocytes there is no SSC limit";
   }
-  if (cut == "CD19") return "CD19 is cut within all CD34+ SSC-low events, by the same rule as CD34";
+  if (cut == "CD19") {
+    return "CD19 is cut within the CD34+ events between their negative and positive peaks, a peak being negative when "
+           "it lies below half-way to the 99.5th percentile of the T/NK cells (CD45-bright SSC-low CD19− lymphocytes, "
+           "which carry no CD19 or CD22); the cut is the least dense point, or the negatives' 99.5th percentile when "
+           "lower, and never inverts: a lone positive population is cut between the reference limit and its lower edge";
+  }
   if (cut == "CD22") {
-    return "CD22 is cut within the CD34+CD19− events, where pre-escape cells must be told from CD22− progenitors, "
-           "by the same rule as CD34";
+    return "CD22 is cut within the CD34+CD19− events at the 99.5th percentile of the negative component of a one- or "
+           "two-component Gaussian mixture (BIC), the T/NK cells saying which side a lone population is on";
   }
   if (cut == "CD38") return "CD38 low/high is the density valley within the CD34+CD19− events";
   return "data-driven cut";
