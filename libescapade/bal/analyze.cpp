@@ -209,12 +209,38 @@ class Pipeline {
     return c.value;
   }
 
+  // Singlets from the pulse width alone (FACSDiva files may carry FSC-W without FSC-H): a
+  // doublet's pulse lasts longer, so doublets lie above the singlets' FSC-W peak. The cut is a
+  // valley above that peak when the doublets form one, else 4 SDs of its lower side above it.
+  std::vector<std::uint8_t> gate_singlets_by_width(const std::vector<std::uint8_t>& parent) {
+    const gate::Dimension w = gate::Dimension::of(my_a.markers.channel("FSC-W"));
+    const auto& v = values(w);
+    const auto x = gather(v, parent);
+    autogate::ThresholdOptions o;
+    o.tail_sds = 4;
+    o.max_depth = 0.5;
+    autogate::Threshold t = valley_or(x, o, inf);
+    if (t.method == autogate::ThresholdMethod::valley && x.size() >= 2 && t.value < autogate::quantile(x, 0.5)) {
+      // A valley below the median is inside the singlets, not above them.
+      t = valley_or(x, autogate::ThresholdOptions{.max_depth = 0.0, .tail_sds = 4}, inf);
+    }
+    my_a.warnings.push_back({my_a.source, "singlets", "no FSC-H: singlets are gated on FSC-W alone"});
+    const double cut = record("singlet_width", w, "all events", t);
+    gate::Interval i{w};
+    i.max = cut;
+    my_a.plan.add_gate({"singlets", "", "singlets", gate::RectangleGate{{i}}});
+    std::vector<std::uint8_t> out = parent;
+    for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] < cut;
+    return out;
+  }
+
   std::vector<std::uint8_t> gate_singlets(const std::vector<std::uint8_t>& parent) {
     const auto* area = my_a.markers.find("FSC-A");
     const auto* height = my_a.markers.find("FSC-H");
     std::vector<std::uint8_t> out = parent;
+    if ((area == nullptr || height == nullptr) && has("FSC-W")) return gate_singlets_by_width(parent);
     if (area == nullptr || height == nullptr) {
-      my_a.warnings.push_back({my_a.source, "singlets", "no FSC-A and FSC-H pair; doublets are not excluded"});
+      my_a.warnings.push_back({my_a.source, "singlets", "no FSC-A and FSC-H pair and no FSC-W; doublets are not excluded"});
       my_a.plan.add_gate({"singlets", "", "singlets", gate::RectangleGate{{{gate::Dimension::of(area ? area->channel : my_data.events.label(0).name)}}}});
       return out;
     }
@@ -916,8 +942,29 @@ class Pipeline {
                               my_options.negative_control ? control_cut(d19, "cd34", {}) : split_cut(v19, cd34, "CD19"));
     std::vector<std::uint8_t> cd19neg = cd34;
     for (std::size_t e = 0; e < cd19neg.size(); ++e) cd19neg[e] = cd19neg[e] != 0 && v19[e] < c19;
-    if (has("CD22")) quadrant(d19, c19, cd19neg);
-    if (has("CD38")) compartments(d19, c19, cd19neg);
+    if (has("CD22")) {
+      quadrant(d19, c19, cd19neg);
+    } else {
+      // Without CD22 the CD19− CD34+ events cannot be split into pre-escape and non-B cells.
+      my_a.not_measured.push_back({"pre_escape", "CD34+CD19−CD22+", "the tube has no CD22 stain"});
+      my_a.not_measured.push_back({"b_committed", "CD34+CD19+CD22+", "the tube has no CD22 stain"});
+      my_a.not_measured.push_back({"cd19_only", "CD34+CD19+CD22−", "the tube has no CD22 stain"});
+      my_a.not_measured.push_back({"non_b", "CD34+CD19−CD22−", "the tube has no CD22 stain"});
+      my_a.warnings.push_back({my_a.source, "CD22",
+                               "the tube has no CD22 stain: pre-escape cells (CD34+CD19−CD22+) cannot be measured"});
+      gate::Interval neg19{d19};
+      neg19.max = c19;
+      gate::Interval pos19{d19};
+      pos19.min = c19;
+      my_a.plan.add_gate({"cd34_cd19neg", "cd34", "CD34+CD19−", gate::RectangleGate{{neg19}}});
+      my_a.plan.add_gate({"cd34_cd19pos", "cd34", "CD34+CD19+", gate::RectangleGate{{pos19}}});
+    }
+    if (has("CD38")) {
+      compartments(d19, c19, cd19neg);
+    } else {
+      my_a.not_measured.push_back({"hsc", "CD34+CD38−CD19−", "the tube has no CD38 stain"});
+      my_a.not_measured.push_back({"progenitor", "CD34+CD38+CD19−", "the tube has no CD38 stain"});
+    }
   }
 
   // The CD19 × CD22 quadrant within CD34+ (SPEC.md; seed 001). CD22 is cut on the CD19−

@@ -37,7 +37,7 @@ struct Limits {
 /// The data-driven gates a reviewer can fix (the keys of `AnalysisOptions::overrides`).
 /// Values are in the gate's display units: logicle units (0–1) for fluorescence and SSC
 /// cuts, FSC-A/FSC-H for the singlet ratio, FSC-A scale values for the debris cut.
-inline constexpr const char* cut_names[] = {"singlet_ratio", "debris_fsc", "dead_fsc", "viability", "CD45",
+inline constexpr const char* cut_names[] = {"singlet_ratio", "singlet_width", "debris_fsc", "dead_fsc", "viability", "CD45",
                                             "SSC_low",       "CD34",  "CD34_fsc",       "CD19",      "CD22",
                                             "CD38",          "B_lineage_CD19", "CD3",   "CD33",
                                             "CD13"};
@@ -106,6 +106,13 @@ struct Quality {
   std::vector<std::string> flags;  ///< human-readable QC problems (weak gates, few events)
 };
 
+/// A population the template defines but this tube cannot measure (a stain it lacks).
+struct NotMeasured {
+  std::string name;       ///< "pre_escape"
+  std::string phenotype;  ///< "CD34+CD19−CD22+"
+  std::string reason;     ///< "the tube has no CD22 stain"
+};
+
 /// The result of one sample.
 struct Analysis {
   std::string source;      ///< the FCS file
@@ -114,6 +121,7 @@ struct Analysis {
   gate::GatingResult result;
   std::vector<Cut> cuts;   ///< every data-driven gate, in gating order
   std::vector<PopulationCount> populations;
+  std::vector<NotMeasured> not_measured;  ///< populations this tube's stains cannot give
   std::size_t leukocytes = 0;  ///< CD45+ events (the leukocyte denominator)
   std::size_t cd34 = 0;        ///< CD34+ SSC-low leukocytes (the CD34 denominator)
   Quality quality;

@@ -23,7 +23,11 @@ std::vector<Flag> sample_flags(const Analysis& a, const FishResult* fish, const 
   const PopulationCount* p = a.find("pre_escape");
   Flag present{"pre_escape_present", FlagState::not_evaluated, ""};
   Flag high{"pre_escape_high", FlagState::not_evaluated, ""};
-  if (p == nullptr || a.cd34 == 0) {
+  const auto unmeasured = std::find_if(a.not_measured.begin(), a.not_measured.end(),
+                                      [](const NotMeasured& m) { return m.name == "pre_escape"; });
+  if (unmeasured != a.not_measured.end()) {
+    present.evidence = high.evidence = "pre-escape cells cannot be measured: " + unmeasured->reason;
+  } else if (p == nullptr || a.cd34 == 0) {
     present.evidence = high.evidence = "no CD34+ events";
   } else {
     const bool detected = p->status != Status::below_lod;

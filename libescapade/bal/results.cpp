@@ -95,6 +95,9 @@ std::string results_json(const SampleResults& r) {
                     {"lod_pct_of_cd34", number(p.lod_pct_of_cd34)}};
   }
   j["populations"] = pops;
+  json unmeasured = json::object();
+  for (const auto& m : a.not_measured) unmeasured[m.name] = {{"phenotype", m.phenotype}, {"reason", m.reason}};
+  j["not_measured"] = unmeasured;
   if (r.fish != nullptr) {
     json calls = json::array();
     for (const auto& c : r.fish->calls) {

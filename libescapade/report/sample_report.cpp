@@ -565,6 +565,11 @@ detail::Section population_section(const SampleReportInput& in) {
                            tone),
                       cell(std::move(status), tone)});
   }
+  for (const auto& m : a.not_measured) {
+    t.rows.push_back({cell(m.name, Tone::muted, m.name == "pre_escape"), cell(m.phenotype), cell("—", Tone::muted),
+                      cell("—", Tone::muted), cell("—", Tone::muted),
+                      cell("not measurable: " + m.reason, Tone::caution)});
+  }
   s.blocks.emplace_back(std::move(t));
   const double lod_cd34 = a.cd34 == 0 ? nan
                                       : 100.0 * static_cast<double>(a.limits.lod_events) / static_cast<double>(a.cd34);

@@ -21,7 +21,9 @@ name = "bal_escape"
 description = "CD45/CD34/CD19/CD22 escape-risk panel (seed 001), with CD10, CD38 and CD20 when present"
 prefer_area = true
 
-# Required: leukocytes (CD45), progenitors (CD34) and the CD19 x CD22 quadrant within CD34+.
+# Required: leukocytes (CD45), progenitors (CD34) and CD19 within CD34+. CD22 completes the
+# CD19 x CD22 quadrant; a tube without it still gives the CD19-/CD38 compartments, and the
+# analysis says that pre-escape cells cannot be measured.
 [markers.CD45]
 aliases = ["CD45"]
 required = true
@@ -36,7 +38,7 @@ required = true
 
 [markers.CD22]
 aliases = ["CD22", "Siglec-2"]
-required = true
+required = false
 
 # Optional: B-progenitor maturation (CD10, CD20) and the CD38 low/high split.
 [markers.CD10]
@@ -62,7 +64,8 @@ required = false
 aliases = ["Syto", "DRAQ5", "Hoechst", "DyeCycle"]
 required = false
 
-# Scatter: FSC-A vs FSC-H for singlets, SSC-A for the CD45/SSC and CD34/SSC-low gates.
+# Scatter: FSC-A vs FSC-H (or FSC-W alone) for singlets, SSC-A for the CD45/SSC and
+# CD34/SSC-low gates.
 # "FS INT"/"FS PEAK" are Beckman Coulter's integral (area) and peak (height) signals.
 [scatter.FSC-A]
 aliases = ["FSC-A", "FS INT", "FS INT LIN", "FSC-Area"]
@@ -70,7 +73,7 @@ required = true
 
 [scatter.FSC-H]
 aliases = ["FSC-H", "FS PEAK", "FS PEAK LIN", "FSC-Height"]
-required = true
+required = false
 
 [scatter.SSC-A]
 aliases = ["SSC-A", "SS INT", "SS INT LIN", "SSC-Area"]
