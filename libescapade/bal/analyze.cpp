@@ -2,6 +2,7 @@
 // parent's events, then written as one GatingPlan and applied once for the counts.
 #include "libescapade/bal/analyze.hpp"
 
+#include <boost/math/special_functions/gamma.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -80,6 +81,28 @@ struct Reference {
   std::vector<std::uint8_t> granulocytes, lymphocytes, tnk;
   std::string evidence;
 };
+
+// The exact (Garwood) 95 % interval of a Poisson count.
+std::pair<double, double> poisson_interval(std::size_t k) {
+  const double kk = static_cast<double>(k);
+  const double low = k == 0 ? 0.0 : boost::math::gamma_p_inv(kk, 0.025);
+  const double high = boost::math::gamma_p_inv(kk + 1, 0.975);
+  return {low, high};
+}
+
+// The smallest count k with P(X ≤ k) ≥ p for X ~ Poisson(mean).
+std::size_t poisson_upper_quantile(double mean, double p) {
+  if (!(mean > 0)) return 0;
+  std::size_t k = 0;
+  double term = std::exp(-mean);
+  double cdf = term;
+  while (cdf < p && k < 100000000) {
+    ++k;
+    term *= mean / static_cast<double>(k);
+    cdf += term;
+  }
+  return k;
+}
 
 class Pipeline {
  public:
@@ -940,6 +963,7 @@ class Pipeline {
     const auto& v19 = values(d19);
     const double c19 = record("CD19", d19, "CD34+ SSC-low",
                               my_options.negative_control ? control_cut(d19, "cd34", {}) : split_cut(v19, cd34, "CD19"));
+    my_cd34 = cd34;
     std::vector<std::uint8_t> cd19neg = cd34;
     for (std::size_t e = 0; e < cd19neg.size(); ++e) cd19neg[e] = cd19neg[e] != 0 && v19[e] < c19;
     if (has("CD22")) {
@@ -985,6 +1009,36 @@ class Pipeline {
                    {"cd19_only", "CD34+CD19+CD22−", {{"CD19", hi19}, {"CD22", lo22}}},
                    {"non_b", "CD34+CD19−CD22−", {{"CD19", lo19}, {"CD22", lo22}}}};
     my_a.plan.add_quadrant_gate(q);
+    my_pre_escape_blank = quadrant_blank(values(d19), c19, v22, c22, cd19neg);
+  }
+
+  // The limit of blank of the pre-escape quadrant (CLSI EP17): how many events would fall in
+  // it with no pre-escape cell at all. The CD34+CD19−CD22− events cross the CD22 cut as often
+  // as the reference negatives (T/NK cells) do; the CD34+CD19+CD22+ events cross the CD19 cut
+  // as their upper side, mirrored as a Gaussian, says.
+  double quadrant_blank(const std::vector<double>& v19, double c19, const std::vector<double>& v22, double c22,
+                        const std::vector<std::uint8_t>& cd19neg) const {
+    const std::size_t n = v22.size();
+    const auto ref = gather(v22, my_negatives);
+    if (ref.size() < 50) return nan;
+    const double beyond = static_cast<double>(std::count_if(ref.begin(), ref.end(), [&](double v) { return v >= c22; })) /
+                          static_cast<double>(ref.size());
+    double negatives = 0;
+    std::vector<double> committed;
+    for (std::size_t e = 0; e < n; ++e) {
+      if (cd19neg[e] != 0 && v22[e] < c22) negatives += 1;
+      if (my_cd34[e] != 0 && v22[e] >= c22 && v19[e] >= c19) committed.push_back(v19[e]);
+    }
+    double blank = beyond < 1 ? negatives * beyond / (1 - beyond) : negatives;
+    if (committed.size() >= 20) {
+      const auto d = autogate::estimate_density(committed);
+      const double mode = d.x(static_cast<std::size_t>(std::max_element(d.values.begin(), d.values.end()) - d.values.begin()));
+      const double sd = autogate::side_spread(committed, mode, true);
+      if (std::isfinite(sd) && sd > 0 && mode > c19) {
+        blank += static_cast<double>(committed.size()) * 0.5 * std::erfc((mode - c19) / (sd * std::sqrt(2.0)));
+      }
+    }
+    return blank;
   }
 
   // The stem/progenitor compartments of seed 000 within CD34+: HSC-enriched CD34+CD38−CD19−
@@ -1032,9 +1086,17 @@ class Pipeline {
       p.pct_of_leukocytes = leuk == 0 ? nan : 100.0 * static_cast<double>(p.events) / static_cast<double>(leuk);
       p.lod_pct_of_cd34 =
           cd34 == 0 ? nan : 100.0 * static_cast<double>(my_a.limits.lod_events) / static_cast<double>(cd34);
-      p.status = p.events < my_a.limits.lod_events    ? Status::below_lod
-                 : p.events < my_a.limits.lloq_events ? Status::below_lloq
-                                                      : Status::quantified;
+      const auto [low, high] = poisson_interval(p.events);
+      p.ci_low = low;
+      p.ci_high = high;
+      if (id == "pre_escape" && std::isfinite(my_pre_escape_blank)) {
+        p.blank_events = my_pre_escape_blank;
+        p.lob_events = poisson_upper_quantile(my_pre_escape_blank, 0.95);
+      }
+      const bool above_blank = !std::isfinite(p.blank_events) || p.events > p.lob_events;
+      p.status = p.events < my_a.limits.lod_events || !above_blank ? Status::below_lod
+                 : p.events < my_a.limits.lloq_events               ? Status::below_lloq
+                                                                    : Status::quantified;
       my_a.populations.push_back(p);
     }
     Quality& q = my_a.quality;
@@ -1091,6 +1153,8 @@ class Pipeline {
   double my_fsc_min = -inf;                     // the cells gate: the highest FSC cut
   std::optional<gate::Interval> my_viability;   // the cells gate: the viability cut
   std::vector<gate::Interval> my_cd34_intervals;
+  std::vector<std::uint8_t> my_cd34;           // CD34+ events, for the quadrant's blank
+  double my_pre_escape_blank = nan;            // expected pre-escape events with none present
   std::vector<std::string> my_structural;  // gates that build a reported population, not reported
 };
 

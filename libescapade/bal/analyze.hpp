@@ -17,6 +17,7 @@
 /// as Gating-ML for a sorter or drawn on a plot, says.
 
 #include <cstddef>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -91,6 +92,15 @@ struct PopulationCount {
   /// The limit of detection of this sample as a % of CD34+ (100·lod_events / CD34+ events):
   /// "< LOD (x%)" when below it.
   double lod_pct_of_cd34 = 0;
+  /// Exact (Garwood) 95 % interval of the event count.
+  double ci_low = 0;
+  double ci_high = 0;
+  /// Limit of blank (CLSI EP17), for a gate with a blank model (pre_escape): the events the
+  /// gate would catch from its neighbours' tails with no target cell present (NaN: no model),
+  /// and the 95th percentile of that Poisson count. Presence needs more events than
+  /// `lob_events` as well as the fixed LOD: otherwise the status is below_lod.
+  double blank_events = std::numeric_limits<double>::quiet_NaN();
+  std::size_t lob_events = 0;
   /// `12.3` or `< LOD (0.42%)`, as a report prints the % of CD34+.
   [[nodiscard]] std::string display() const;
 };

@@ -92,7 +92,10 @@ std::string results_json(const SampleResults& r) {
                     {"status", to_string(p.status)},
                     {"phenotype", p.phenotype},
                     {"display", p.display()},
-                    {"lod_pct_of_cd34", number(p.lod_pct_of_cd34)}};
+                    {"lod_pct_of_cd34", number(p.lod_pct_of_cd34)},
+                    {"events_ci95", {number(p.ci_low), number(p.ci_high)}},
+                    {"blank_events", number(p.blank_events)},
+                    {"lob_events", std::isfinite(p.blank_events) ? json(p.lob_events) : json(nullptr)}};
   }
   j["populations"] = pops;
   json unmeasured = json::object();
