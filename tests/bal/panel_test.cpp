@@ -170,8 +170,14 @@ TEST(BuiltinPanels, SortPanelHasTheSeed000Markers) {
 // ---- resolution on real files (TEXT only) ---------------------------------------------------
 
 TEST(ResolveOnRealFiles, FacsDivaFileLacksCd22AndFscH) {
+  // bal_escape has CD22 and FSC-H optional (the analysis degrades without them); a lab panel
+  // that requires them is refused with every missing entry named.
   const auto d = header_only("fcs/fcsparser/FACS_Diva/facs_diva_test.fcs");
-  const auto e = error_of([&] { (void)bal::resolve_markers(bal::builtin_panel(), d, "facs_diva_test.fcs"); });
+  auto panel = bal::builtin_panel();
+  for (auto& entry : panel.entries) {
+    if (entry.name == "CD22" || entry.name == "FSC-H") entry.required = true;
+  }
+  const auto e = error_of([&] { (void)bal::resolve_markers(panel, d, "facs_diva_test.fcs"); });
   EXPECT_EQ(e.kind(), ErrorKind::reference);
   EXPECT_EQ(e.source(), "facs_diva_test.fcs");
   EXPECT_EQ(e.where(), "markers CD22, FSC-H");
