@@ -355,7 +355,7 @@ class Pipeline {
     }
     autogate::DensityOptions dopt;
     const autogate::Density d = autogate::estimate_density(x, dopt);
-    const auto peaks = autogate::find_peaks(d, 0.03);
+    const auto peaks = autogate::find_peaks(d, 0.01);
     const autogate::Peak* low = nullptr;
     const autogate::Peak* gran = nullptr;
     for (const auto& p : peaks) {
@@ -406,17 +406,24 @@ class Pipeline {
     double floor45 = -inf;
     if (count(r.granulocytes) >= 50) floor45 = autogate::quantile(gather(v, r.granulocytes), 0.5);
     const autogate::Density d = autogate::estimate_density(x);
+    // Lymphocytes can be a few % of a blast-rich tube: low prominence, but a peak of its own.
+    const auto peaks = autogate::find_peaks(d, 0.005);
     const autogate::Peak* bright = nullptr;
-    const auto peaks = autogate::find_peaks(d, 0.02);
+    std::size_t candidates = 0;
     for (const auto& p : peaks) {
-      if (p.position >= floor45 && (bright == nullptr || p.position > bright->position)) bright = &p;
+      if (p.position < floor45) continue;
+      ++candidates;
+      if (bright == nullptr || p.position > bright->position) bright = &p;
     }
+    // Without granulocytes to compare with, a lone CD45 peak may be the blasts themselves.
+    if (!std::isfinite(floor45) && candidates < 2) bright = nullptr;
     double lower = 0;
     if (bright != nullptr) {
       const double up = autogate::side_spread(x, bright->position, true);
       lower = bright->position - 1.5 * (std::isfinite(up) ? up : d.bandwidth);
     } else {
-      lower = std::isfinite(floor45) ? floor45 : autogate::quantile(x, 0.9);
+      // No CD45-bright peak of their own: the brightest 1 % of the SSC-low cells.
+      lower = std::isfinite(floor45) ? std::max(floor45, autogate::quantile(x, 0.99)) : autogate::quantile(x, 0.99);
     }
     for (std::size_t e = 0; e < v.size(); ++e) r.lymphocytes[e] = ssc_low[e] != 0 && v[e] >= lower;
     // T/NK: the lymphocytes that are not B cells.
