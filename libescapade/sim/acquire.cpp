@@ -1,6 +1,7 @@
 // Event generation: labels, cells, pulses, spillover in detector space, photon-counting and
 // electronic noise, drift; then the FCS data set as the instrument would write it.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -213,13 +214,91 @@ std::string clock(double seconds) {
          two(static_cast<int>(s % 60));
 }
 
+// The marker's name as stains write it.
+std::string_view marker_name(detail::Marker m) {
+  static constexpr std::string_view names[detail::marker_count] = {"CD45", "CD34", "CD19", "CD22", "CD38", "CD10", "CD20",
+                                                                   "CD33", "CD13", "CD3",  "CD56", "CD14", "HLA-DR",
+                                                                   "Viability"};
+  return names[static_cast<std::size_t>(m)];
+}
+
+// `text` with the whole token `from` (bounded by anything but a letter or digit) replaced.
+std::string replace_token(const std::string& text, std::string_view from, std::string_view to) {
+  const auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + 1)) {
+    const bool left = at == 0 || !word(text[at - 1]);
+    const bool right = at + from.size() == text.size() || !word(text[at + from.size()]);
+    if (left && right) return text.substr(0, at) + std::string(to) + text.substr(at + from.size());
+  }
+  return text;
+}
+
+// The instrument as this sample's variation changes it (Variation in sim.hpp).
+detail::Instrument varied_instrument(const detail::Instrument& base, const Variation& v, Rng& rng) {
+  detail::Instrument in = base;
+  const std::size_t n = in.detectors.size();
+  std::vector<bool> keep(n, true);
+  if (v.no_viability_dye) {
+    for (std::size_t d = 0; d < n; ++d) {
+      for (auto m : in.detectors[d].markers) keep[d] = keep[d] && m != detail::Marker::viability;
+    }
+  }
+  std::vector<detail::Detector> detectors;
+  std::vector<std::size_t> kept;
+  for (std::size_t d = 0; d < n; ++d) {
+    if (keep[d]) detectors.push_back(in.detectors[d]), kept.push_back(d);
+  }
+  std::vector<double> spill(kept.size() * kept.size());
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    for (std::size_t j = 0; j < kept.size(); ++j) {
+      const double value = base.spillover[kept[i] * n + kept[j]];
+      spill[i * kept.size() + j] = i == j ? value : value * v.spillover_factor;
+    }
+  }
+  in.detectors = std::move(detectors);
+  in.spillover = std::move(spill);
+  if (v.range_bits != 0) {
+    const double range = std::ldexp(1.0, v.range_bits);
+    const double g = range / in.fl_range;
+    in.fl_range = range;
+    for (auto& d : in.detectors) {
+      d.brightness *= g;
+      d.af_weight *= g;
+      d.noise_sd *= g;
+      d.units_per_pe *= g;
+    }
+  }
+  if (v.shuffle_fluorochromes) {
+    // Detectors that carry one marker (not the viability dye) trade markers and stains.
+    std::vector<std::size_t> slots;
+    for (std::size_t d = 0; d < in.detectors.size(); ++d) {
+      const auto& m = in.detectors[d].markers;
+      if (m.size() == 1 && m[0] != detail::Marker::viability) slots.push_back(d);
+    }
+    std::vector<detail::Marker> markers;
+    for (const auto d : slots) markers.push_back(in.detectors[d].markers[0]);
+    for (std::size_t i = markers.size(); i > 1; --i) std::swap(markers[i - 1], markers[rng.below(i)]);
+    for (std::size_t k = 0; k < slots.size(); ++k) {
+      auto& d = in.detectors[slots[k]];
+      d.stain = replace_token(d.stain, marker_name(d.markers[0]), marker_name(markers[k]));
+      d.markers = {markers[k]};
+    }
+  }
+  return in;
+}
+
 }  // namespace
 
 SimulatedSample simulate_sample(const SampleOptions& options) {
   SimulatedSample out;
   const Scenario sc = resolve_scenario(options);
   const SampleOptions& o = sc.options;
-  const detail::Instrument& in = *detail::find_instrument(o.instrument);
+  const Variation& var = o.variation;
+  Rng vrng(detail::stream_key(o.seed, o.stream, 0, 0x7a41a7eULL));
+  const detail::Instrument in = varied_instrument(*detail::find_instrument(o.instrument), var, vrng);
+  for (const auto& d : in.detectors) {
+    for (auto m : d.markers) out.marker_channels.emplace_back(std::string(marker_name(m)), d.name);
+  }
   const std::size_t n = o.events;
 
   Kernel k;
@@ -245,7 +324,24 @@ SimulatedSample simulate_sample(const SampleOptions& options) {
                     : p == Population::myeloid_blast                                                              ? myeloid
                                                                                                                   : none;
     if (p == Population::doublet || p == Population::dead) continue;
-    k.pops[static_cast<std::size_t>(p)] = make_model(detail::phenotype_of(p), in.scale, j);
+    detail::Phenotype ph = detail::phenotype_of(p);
+    const bool leukemic = p == Population::blast || p == Population::blast_cd22neg || p == Population::blast_cd19neg ||
+                          p == Population::blast_cd34neg;
+    if (var.blast_cd45_negative && leukemic) {
+      ph.median[static_cast<std::size_t>(detail::Marker::cd45)] = 0;
+      ph.median_end[static_cast<std::size_t>(detail::Marker::cd45)] = 0;
+    }
+    if (p == Population::pre_escape) {
+      ph.median[static_cast<std::size_t>(detail::Marker::cd22)] *= var.pre_escape_cd22_factor;
+      ph.median_end[static_cast<std::size_t>(detail::Marker::cd22)] *= var.pre_escape_cd22_factor;
+    }
+    auto jp = leukemic ? clone : j;
+    if (var.phenotype_sdlog > 0) {
+      // Every population drifts from the table, per sample (a stream of its own, so that the
+      // default world keeps its bytes).
+      for (auto& f : jp) f *= std::clamp(detail::exp(var.phenotype_sdlog * vrng.normal()), 1.0 / 3, 3.0);
+    }
+    k.pops[static_cast<std::size_t>(p)] = make_model(ph, in.scale, jp);
   }
   k.cdf = make_cdf(sc.probability);
   auto leuk = sc.probability, nuc = sc.probability;

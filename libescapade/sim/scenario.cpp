@@ -15,7 +15,8 @@ namespace {
 constexpr std::string_view names[population_count] = {
     "debris",     "doublet",      "dead",    "erythroid",          "granulocyte", "monocyte",
     "t_cell",     "nk_cell",      "b_mature", "hematogone",        "b_progenitor", "hsc_mpp",
-    "myeloid_progenitor", "pre_escape", "blast", "blast_cd22neg", "blast_cd19neg", "myeloid_blast"};
+    "myeloid_progenitor", "pre_escape", "blast", "blast_cd22neg", "blast_cd19neg", "myeloid_blast",
+    "blast_cd34neg"};
 
 constexpr std::string_view phenotypes[population_count] = {
     "FSC/SSC low, CD45-",
@@ -35,7 +36,8 @@ constexpr std::string_view phenotypes[population_count] = {
     "CD34+CD19+CD22+CD10+ CD45dim B-ALL blast",
     "CD34+CD19+CD22- B-ALL blast",
     "CD34+CD19-CD22+ B-ALL blast that lost CD19",
-    "CD34+CD33+CD13+CD19-CD22- lineage-switched blast"};
+    "CD34+CD33+CD13+CD19-CD22- lineage-switched blast",
+    "CD34-CD19+CD22+ B-ALL blast (CD34-partial or CD34- B-ALL)"};
 
 [[noreturn]] void bad(const std::string& where, const std::string& reason) {
   throw InputError(ErrorKind::invalid_argument, "", where, reason);
@@ -153,6 +155,26 @@ RelapseKind parse_relapse_kind(std::string_view text) {
   bad("relapse_kind", "unknown relapse kind '" + std::string(text) + "'; expected cd19pos, cd19neg or lineage_switch");
 }
 
+Variation Variation::random(std::uint64_t seed) {
+  // Each departure is present in a share of worlds, so that scenarios combine them freely.
+  detail::Rng rng(detail::stream_key(seed, 0, 0, 0x77a71a7105ULL));
+  Variation v;
+  v.phenotype_sdlog = rng.uniform(0.05, 0.35);
+  if (rng.bernoulli(0.35)) v.blast_cd34neg_fraction = rng.bernoulli(0.3) ? 1.0 : rng.uniform(0.05, 0.7);
+  if (rng.bernoulli(0.3)) v.blast_cd22neg_fraction = rng.uniform(0.05, 0.9);
+  v.blast_cd45_negative = rng.bernoulli(0.15);
+  if (rng.bernoulli(0.35)) v.pre_escape_cd22_factor = rng.uniform(0.25, 0.8);
+  v.b_cell_aplasia = rng.bernoulli(0.15);
+  if (rng.bernoulli(0.2)) v.hematogone_factor = rng.uniform(2, 8);
+  if (rng.bernoulli(0.15)) v.normal_cd34_factor = 0;
+  else if (rng.bernoulli(0.2)) v.normal_cd34_factor = rng.uniform(0.3, 4);
+  v.no_viability_dye = rng.bernoulli(0.5);
+  if (rng.bernoulli(0.6)) v.range_bits = 18 + static_cast<int>(rng.below(7));
+  if (rng.bernoulli(0.4)) v.spillover_factor = rng.uniform(1.2, 2.5);
+  v.shuffle_fluorochromes = rng.bernoulli(0.5);
+  return v;
+}
+
 std::vector<std::string> instrument_names() {
   std::vector<std::string> out;
   for (const auto& in : detail::instruments()) out.push_back(in.id);
@@ -179,6 +201,19 @@ Scenario resolve_scenario(const SampleOptions& options) {
     bad("debris_pct", "debris, doublets and dead cells together must leave at least 10% of events for live cells");
   }
   check_range("drift_pct", o.drift_pct, -50, 50);
+  const Variation& v = o.variation;
+  check_range("phenotype_sdlog", v.phenotype_sdlog, 0, 1);
+  check_range("blast_cd34neg_fraction", v.blast_cd34neg_fraction, 0, 1);
+  check_range("blast_cd22neg_fraction", v.blast_cd22neg_fraction, -1, 1);
+  if (!(v.pre_escape_cd22_factor > 0 && v.pre_escape_cd22_factor <= 10)) {
+    bad("pre_escape_cd22_factor", "must be within (0, 10], got " + num(v.pre_escape_cd22_factor));
+  }
+  check_range("hematogone_factor", v.hematogone_factor, 0, 20);
+  check_range("normal_cd34_factor", v.normal_cd34_factor, 0, 20);
+  if (v.range_bits != 0 && (v.range_bits < 16 || v.range_bits > 24)) {
+    bad("range_bits", "must be 0 (the instrument's) or within [16, 24], got " + std::to_string(v.range_bits));
+  }
+  check_range("spillover_factor", v.spillover_factor, 0, 4);
   if (o.blast_pct) check_range("blast_pct", *o.blast_pct, 0, 99);
   if (o.pre_escape_pct) check_range("pre_escape_pct", *o.pre_escape_pct, 0, 90);
 
@@ -196,7 +231,8 @@ Scenario resolve_scenario(const SampleOptions& options) {
   // Leukocyte composition (fractions of live singlet CD45+ cells).
   const bool car_t = o.phase == Phase::day30_car_t;  // B-cell aplasia: no normal CD19+ cells
   const bool regenerating = o.phase == Phase::remission || car_t;
-  sc.normal_cd34_fraction = o.phase == Phase::diagnosis ? 0.010 : regenerating ? 0.020 : 0.012;
+  sc.normal_cd34_fraction = (o.phase == Phase::diagnosis ? 0.010 : regenerating ? 0.020 : 0.012) * v.normal_cd34_factor;
+  sc.normal_cd34_fraction = std::min(sc.normal_cd34_fraction, 0.5);
   sc.erythroid_fraction = o.phase == Phase::diagnosis || o.phase == Phase::relapse ? 0.08 : 0.15;
   double B = *o.blast_pct / 100, p = *o.pre_escape_pct / 100;
   const double n34 = sc.normal_cd34_fraction;
@@ -227,13 +263,24 @@ Scenario resolve_scenario(const SampleOptions& options) {
   double f_blast = 0.97, f_cd22neg = 0.03, f_cd19neg = 0, f_myeloid = 0;
   if (o.phase == Phase::relapse && o.relapse_kind == RelapseKind::cd19neg) f_blast = 0.08, f_cd22neg = 0, f_cd19neg = 0.92;
   if (o.phase == Phase::relapse && o.relapse_kind == RelapseKind::lineage_switch) f_blast = 0.05, f_cd22neg = 0, f_myeloid = 0.95;
+  if (v.blast_cd22neg_fraction >= 0 && f_blast + f_cd22neg > 0) {
+    const double b = f_blast + f_cd22neg;
+    f_cd22neg = b * v.blast_cd22neg_fraction;
+    f_blast = b - f_cd22neg;
+  }
+  // CD34− blasts come out of the CD19+ clone (CD22+ and CD22− alike).
+  const double f_cd34neg = (f_blast + f_cd22neg) * v.blast_cd34neg_fraction;
+  f_blast *= 1 - v.blast_cd34neg_fraction;
+  f_cd22neg *= 1 - v.blast_cd34neg_fraction;
   L(Population::blast) = B * f_blast;
+  L(Population::blast_cd34neg) = B * f_cd34neg;
   L(Population::blast_cd22neg) = B * f_cd22neg;
   L(Population::blast_cd19neg) = B * f_cd19neg;
   L(Population::myeloid_blast) = B * f_myeloid;
   L(Population::pre_escape) = P;
   const double normal = 1 - B - P;
-  double cd34_hsc = 0.12, cd34_my = 0.68, cd34_b = car_t ? 0.0 : 0.20;
+  const bool aplasia = car_t || v.b_cell_aplasia;
+  double cd34_hsc = 0.12, cd34_my = 0.68, cd34_b = aplasia ? 0.0 : 0.20;
   const double cd34_sum = cd34_hsc + cd34_my + cd34_b;
   L(Population::hsc_mpp) = normal * n34 * cd34_hsc / cd34_sum;
   L(Population::myeloid_progenitor) = normal * n34 * cd34_my / cd34_sum;
@@ -242,8 +289,8 @@ Scenario resolve_scenario(const SampleOptions& options) {
                                                        {Population::monocyte, 0.07},
                                                        {Population::t_cell, 0.15},
                                                        {Population::nk_cell, 0.04},
-                                                       {Population::b_mature, car_t ? 0.0 : 0.05},
-                                                       {Population::hematogone, car_t ? 0.0 : regenerating ? 0.12 : 0.04}}};
+                                                       {Population::b_mature, aplasia ? 0.0 : 0.05},
+                                                       {Population::hematogone, aplasia ? 0.0 : (regenerating ? 0.12 : 0.04) * v.hematogone_factor}}};
   double msum = 0;
   for (const auto& m : mature) msum += m.second;
   for (const auto& m : mature) L(m.first) = normal * (1 - n34) * m.second / msum;

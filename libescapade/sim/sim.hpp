@@ -26,6 +26,7 @@
 /// Everything here is thread-safe: no global state, and every call owns what it returns.
 
 #include <array>
+#include <utility>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -77,9 +78,10 @@ enum class Population : std::uint8_t {
   blast_cd22neg = 15,      ///< B-ALL blast subclone without CD22: CD34+CD19+CD22−
   blast_cd19neg = 16,      ///< B-ALL blast that lost CD19 (CD19− relapse): CD34+CD19−CD22+
   myeloid_blast = 17,      ///< lineage-switched blast: CD34+CD33+CD13+CD19−CD22−
+  blast_cd34neg = 18,      ///< B-ALL blast without CD34 (CD34-partial or CD34− B-ALL): CD34−CD19+CD22+
 };
 /// Number of `Population` values (codes 0 … population_count − 1).
-inline constexpr std::size_t population_count = 18;
+inline constexpr std::size_t population_count = 19;
 /// All populations, in code order.
 [[nodiscard]] std::array<Population, population_count> all_populations() noexcept;
 
@@ -101,6 +103,40 @@ inline constexpr std::size_t population_count = 18;
 /// 10 colours "FL1-A" … "FL10-A", $PnS "CD19-PC7", 20-bit range) and "cytek-northern-lights"
 /// (14 colours named by fluorochrome, $PnS "CD19 PE-Cy7", 22-bit range).
 [[nodiscard]] std::vector<std::string> instrument_names();
+
+/// Departures from the default model world, so that a benchmark over random scenarios is not
+/// easy (issue 10: a method tuned on one world learns that world, not marrow). Every default
+/// leaves the sample exactly as without it.
+struct Variation {
+  /// Every population's marker medians × exp(N(0, s)), drawn per sample and population
+  /// (patients, reagents and labs differ). [0, 1]
+  double phenotype_sdlog = 0;
+  /// Share of the B-ALL blasts that carry no CD34 (CD34-partial; 1 = CD34− B-ALL). [0, 1]
+  double blast_cd34neg_fraction = 0;
+  /// Share of the CD34+ B-ALL blasts without CD22; negative = the phase default (3 %). [−1, 1]
+  double blast_cd22neg_fraction = -1;
+  /// CD45-negative blasts.
+  bool blast_cd45_negative = false;
+  /// The pre-escape cells' CD22 median × this (dim CD22 below 1). (0, 10]
+  double pre_escape_cd22_factor = 1;
+  /// No normal B cells of any stage (B-cell aplasia after CD19-directed therapy).
+  bool b_cell_aplasia = false;
+  /// Hematogones × this (regenerating marrow). [0, 20]
+  double hematogone_factor = 1;
+  /// Normal CD34+ progenitors × this (0: dominant blasts with no normal CD34+ cells). [0, 20]
+  double normal_cd34_factor = 1;
+  /// The tube has no viability stain (its detector is left out; dead cells stay).
+  bool no_viability_dye = false;
+  /// Fluorescence $PnR = 2^range_bits, signals and noise scaled with it; 0 = the instrument's. 0 or [16, 24]
+  int range_bits = 0;
+  /// Every off-diagonal spillover × this (strong spillover into CD19 and CD22 above 1). [0, 4]
+  double spillover_factor = 1;
+  /// The markers are put on the instrument's detectors in a random order (any marker on
+  /// any fluorochrome; brightness and spillover stay with the detector).
+  bool shuffle_fluorochromes = false;
+  /// A random world: every knob above drawn from `seed` (used by the scenario benchmark).
+  [[nodiscard]] static Variation random(std::uint64_t seed);
+};
 
 /// Scenario knobs of one sample. Unset optionals are drawn from the phase's default
 /// distribution (documented in `resolve_scenario`).
@@ -131,6 +167,8 @@ struct SampleOptions {
   /// Relative change of every fluorescence signal from the first to the last event, in %
   /// (lamp and fluidics drift; negative = dimming). [-50, 50].
   double drift_pct = -3;
+  /// Departures from the default world (all off by default).
+  Variation variation;
   /// Generation threads (0 = all cores). The result never depends on it.
   int num_threads = 0;
 };
@@ -190,9 +228,25 @@ struct SimulatedSample {
   /// The data set as the instrument would write it: parameters with $PnN/$PnS/$PnR/$PnV,
   /// instrument keywords, float32-representable values, and `spillover` = the matrix applied.
   fcs::DataSet data_set;
+  /// Marker ("CD19", "CD22", …) → the $PnN of the detector that carries it.
+  std::vector<std::pair<std::string, std::string>> marker_channels;
   std::vector<std::uint8_t> labels;  ///< one Population code per event, in event order
   Truth truth;
 };
+
+/// The ideal analyst of a simulated sample (as bal_dev's truth defines one): perfect upstream
+/// gating (the true CD34+ live singlets) and quadrant thresholds at the `quantile` of the
+/// compensated CD19 of the true CD34+CD19− cells and the CD22 of the true CD34+CD22− cells.
+/// What excellent manual gating would report: populations overlap, so even it differs from
+/// the labels.
+struct IdealAnalyst {
+  double cd19_threshold = 0, cd22_threshold = 0;  ///< compensated channel values
+  std::size_t cd34 = 0;                           ///< true CD34+ live singlets
+  std::size_t pre_escape = 0, b_committed = 0, cd19_only = 0, non_b = 0;  ///< quadrant counts
+  [[nodiscard]] double pre_escape_pct_of_cd34() const noexcept;
+};
+/// @throws InputError(reference) if the sample's panel lacks CD19 or CD22.
+[[nodiscard]] IdealAnalyst ideal_analyst(const SimulatedSample& sample, double quantile = 0.995);
 
 /// Simulates one sample. Thread-safe; uses up to `options.num_threads` threads.
 /// @throws InputError(invalid_argument) as resolve_scenario.

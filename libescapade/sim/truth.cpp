@@ -60,10 +60,10 @@ Truth make_truth(const Scenario& scenario, const std::array<std::size_t, populat
       make_set("myeloid", "myeloid CD33+ or CD13+, CD19- (seed 000 sort)",
                {P::granulocyte, P::monocyte, P::myeloid_progenitor, P::myeloid_blast}, counts),
       make_set("b_lineage", "B-lineage CD19+ (seed 000 sort)",
-               {P::b_mature, P::hematogone, P::b_progenitor, P::blast, P::blast_cd22neg}, counts),
+               {P::b_mature, P::hematogone, P::b_progenitor, P::blast, P::blast_cd22neg, P::blast_cd34neg}, counts),
       make_set("t_cells", "T cells CD3+ (seed 000 sort)", {P::t_cell}, counts),
       make_set("blasts", "leukemic blasts of every phenotype",
-               {P::blast, P::blast_cd22neg, P::blast_cd19neg, P::myeloid_blast}, counts),
+               {P::blast, P::blast_cd22neg, P::blast_cd19neg, P::myeloid_blast, P::blast_cd34neg}, counts),
   };
   return t;
 }
@@ -161,8 +161,8 @@ std::string truth_json(const Truth& t, std::string_view fcs_name, std::string_vi
   j["notes"] = {
       "Counts are of labels, i.e. of what each event truly is; a gate drawn on the data will differ at the edges.",
       "Percentages are 100 * count / denominator count; pct_of_cd34 is given only for sets inside the cd34 denominator.",
-      "All leukemic blasts are CD34+ in this model; pre_escape counts CD19- blasts of a CD19-negative relapse too, as a "
-      "CD19 x CD22 quadrant would."};
+      "Leukemic blasts are CD34+ except the blast_cd34neg label (CD34-partial or CD34- B-ALL, a Variation knob); "
+      "pre_escape counts CD19- blasts of a CD19-negative relapse too, as a CD19 x CD22 quadrant would."};
   return j.dump(2) + "\n";
 }
 

@@ -82,6 +82,9 @@ std::array<Phenotype, population_count> build_phenotypes() {
   at(Population::blast_cd19neg) = at(Population::blast);
   at(Population::blast_cd19neg).median[static_cast<std::size_t>(cd19)] = 0;
   at(Population::blast_cd19neg).median_end = at(Population::blast_cd19neg).median;
+  at(Population::blast_cd34neg) = at(Population::blast);
+  at(Population::blast_cd34neg).median[static_cast<std::size_t>(cd34)] = 0;
+  at(Population::blast_cd34neg).median_end = at(Population::blast_cd34neg).median;
   at(Population::myeloid_blast) = make(62000, 0.12, 24000, 0.3, 90,
                                        {{cd34, 5000, 0.45}, {cd33, 6000, 0.4}, {cd13, 5000, 0.45}, {cd38, 3000, 0.4},
                                         {cd45, 2400, 0.3}, {hladr, 5000, 0.4}});
