@@ -23,6 +23,7 @@ struct SampleArgs {
   std::uint64_t seed = 1;
   std::string sample_id;
   double debris = 6, doublets = 4, dead = 3, drift = -3;
+  std::optional<std::uint64_t> world;
   bool force = false;
 };
 
@@ -64,6 +65,9 @@ Command add_simulate(CLI::App& parent) {
   sample->add_option("--doublet-pct", s->doublets, "doublets, % of events");
   sample->add_option("--dead-pct", s->dead, "dead cells, % of events");
   sample->add_option("--drift-pct", s->drift, "fluorescence change from first to last event, %");
+  sample->add_option("--world", s->world,
+                     "a random departure from the default world, drawn from this number (sim::Variation::random: "
+                     "CD34−/CD45−/CD22− blasts, dim CD22, aplasia, ranges, spillover, fluorochromes, …)");
   sample->add_flag("--force", s->force, "replace existing output files");
   add_common_options(*sample, s->common);
 
@@ -92,6 +96,7 @@ Command add_simulate(CLI::App& parent) {
               o.doublet_pct = s->doublets;
               o.dead_pct = s->dead;
               o.drift_pct = s->drift;
+              if (s->world) o.variation = sim::Variation::random(*s->world);
               o.num_threads = s->common.threads;
               const auto files = sim::sample_files(s->output);
               if (!s->force) {

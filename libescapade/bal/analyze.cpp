@@ -78,7 +78,10 @@ struct Reference {
   double ssc_low = nan;           ///< SSC mode of lymphocytes and blasts
   double ssc_granulocytes = nan;  ///< SSC mode of granulocytes (NaN: none found)
   double ssc_max = inf;           ///< progenitors lie below: granulocytes above
-  std::vector<std::uint8_t> granulocytes, lymphocytes, tnk;
+  double cd45_bright = inf;       ///< the lymphocytes' lower CD45 edge: CD45-bright cells above
+  double lymph_ssc_max = inf;     ///< the lymphoid SSC region's top (half-way to granulocytes)
+  double mono_cd45 = inf;         ///< above the lymphoid SSC, monocytes are brighter than this
+  std::vector<std::uint8_t> granulocytes, lymphocytes, monocytes, tnk;
   std::string evidence;
 };
 
@@ -390,6 +393,20 @@ class Pipeline {
       ssc_low[e] = s[e] < lymph_ssc_max;
     }
     find_lymphocytes(ssc_low);
+    // Monocytes: between the lymphoid and the granulocyte SSC, brighter in CD45 than the
+    // granulocytes (CD34+ progenitors there are CD45-dim).
+    r.monocytes.assign(n, 0);
+    r.lymph_ssc_max = lymph_ssc_max;
+    if (std::isfinite(r.ssc_granulocytes) && count(r.granulocytes) >= 50 && std::isfinite(r.cd45_bright)) {
+      const auto& v45 = values(marker_dimension("CD45"));
+      const double gran45 = autogate::quantile(gather(v45, r.granulocytes), 0.5);
+      // Half-way between the granulocytes' CD45 and the lymphocytes' lower edge: monocytes
+      // are about as bright as lymphocytes, CD34+ progenitors dimmer than granulocytes.
+      if (gran45 < r.cd45_bright) r.mono_cd45 = (gran45 + r.cd45_bright) / 2;
+      for (std::size_t e = 0; e < n; ++e) {
+        r.monocytes[e] = parent[e] != 0 && s[e] >= lymph_ssc_max && s[e] < r.ssc_max && v45[e] >= r.mono_cd45;
+      }
+    }
     r.evidence = fmt::format(
         "granulocytes: SSC peak {} ({} events above {:.3g}); lymphocytes: {} SSC-low CD45-bright events",
         std::isfinite(r.ssc_granulocytes) ? fmt::format("{:.3g}", r.ssc_granulocytes) : std::string("none"),
@@ -426,6 +443,7 @@ class Pipeline {
       lower = std::isfinite(floor45) ? std::max(floor45, autogate::quantile(x, 0.99)) : autogate::quantile(x, 0.99);
     }
     for (std::size_t e = 0; e < v.size(); ++e) r.lymphocytes[e] = ssc_low[e] != 0 && v[e] >= lower;
+    r.cd45_bright = lower;
     // T/NK: the lymphocytes that are not B cells.
     if (!has("CD19")) return;
     const gate::Dimension d19 = marker_dimension("CD19");
@@ -499,7 +517,10 @@ class Pipeline {
     my_a.plan.add_gate({"cells", "singlets", "cells", gate::RectangleGate{intervals}});
   }
 
-  void add_cd34_gate() { my_a.plan.add_gate({"cd34", "cells", "CD34+ SSC-low", gate::RectangleGate{my_cd34_intervals}}); }
+  void add_cd34_gate() {
+    my_a.plan.add_gate({"blast_region", "cells", "CD45-dim SSC-low", my_region});
+    my_a.plan.add_gate({"cd34", "blast_region", "CD34+ SSC-low", gate::RectangleGate{my_cd34_intervals}});
+  }
 
   std::vector<std::uint8_t> gate_leukocytes(const std::vector<std::uint8_t>& parent) {
     // CD45− (erythroid precursors, remaining debris) against CD45 dim to bright. The cut is
@@ -550,18 +571,47 @@ class Pipeline {
                             my_refs.ssc_low, my_refs.evidence)
               : fmt::format("no granulocyte population: no SSC limit; {}", my_refs.evidence);
     const double ssc_cut = record("SSC_low", ssc, "cells", st);
-    std::vector<std::uint8_t> low = parent;
-    for (std::size_t e = 0; e < low.size(); ++e) low[e] = parent[e] != 0 && s[e] < ssc_cut;
+    // CD34+ progenitors and blasts are CD45-dim or negative: the CD45-bright cells
+    // (lymphocytes, hematogones late in maturation, monocytes) carry no CD34, and leaving
+    // them out keeps their spillover spread in the CD34 detector out of the CD34+ gate
+    // (EuroFlow's CD45-dim SSC-low blast region).
+    const gate::Dimension d45 = marker_dimension("CD45");
+    const auto& v45 = values(d45);
+    autogate::Threshold bt;
+    bt.value = my_refs.cd45_bright;
+    bt.method = autogate::ThresholdMethod::negative_reference;
+    bt.negative_peak = nan;
+    bt.positive_peak = nan;
+    bt.note = std::isfinite(my_refs.cd45_bright)
+                  ? fmt::format("the lower CD45 edge of the lymphocytes (CD45-bright, no CD34): {:.3g}", my_refs.cd45_bright)
+                  : std::string("no lymphocytes found: no CD45 limit");
+    const double bright = record("CD45_bright", d45, "cells", bt);
+    std::vector<std::uint8_t> low = parent, region = parent;
+    for (std::size_t e = 0; e < low.size(); ++e) {
+      low[e] = parent[e] != 0 && s[e] < ssc_cut;
+      region[e] = low[e] != 0 && v45[e] < bright &&
+                  !(s[e] >= my_refs.lymph_ssc_max && v45[e] >= std::min(bright, my_refs.mono_cd45));
+    }
+    // The region on CD45 × SSC: below the lymphocytes' CD45 edge up to the lymphoid SSC, and
+    // below the monocytes' CD45 from there to the granulocytes' SSC (an L, as a hand-drawn
+    // blast gate leaves the monocytes out).
+    const double floor = -1e6;
+    const double mono = std::min(bright, my_refs.mono_cd45);
+    const double mid_ssc = std::min(ssc_cut, my_refs.lymph_ssc_max);
+    const double top = std::isfinite(ssc_cut) ? ssc_cut : 1e6;
+    const double right = std::isfinite(bright) ? bright : 1e6;
+    my_region = gate::PolygonGate{d45, ssc, {{floor, floor}, {right, floor}, {right, mid_ssc}, {std::min(mono, right), mid_ssc},
+                                             {std::min(mono, right), top}, {floor, top}}};
     my_negatives = count(my_refs.tnk) >= 50 ? my_refs.tnk : my_refs.granulocytes;
     const gate::Dimension d = marker_dimension("CD34");
     const auto& v = values(d);
+    // The cut is found among all SSC-low cells (the CD45-bright negatives mark where the
+    // negatives end) and applied within the CD45-dim region.
     const double cut = record("CD34", d, "cells below the granulocytes' SSC", cd34_cut(v, low));
     gate::Interval i34{d};
     i34.min = cut;
-    gate::Interval is{ssc};
-    is.max = ssc_cut;
-    my_cd34_intervals = {i34, is};
-    std::vector<std::uint8_t> out = low;
+    my_cd34_intervals = {i34};
+    std::vector<std::uint8_t> out = region;
     for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] >= cut;
     if (my_fsc) {
       // Dead CD34+ cells keep their CD34 but lose about half their forward scatter, and their
@@ -1082,7 +1132,7 @@ class Pipeline {
     my_a.cd34 = cd34;
     my_a.leukocytes = leuk;
     for (const auto& id : my_a.plan.populations()) {
-      if (id == "singlets" || id == "cells" || id == "leukocytes" || id == "cd34") continue;
+      if (id == "singlets" || id == "cells" || id == "leukocytes" || id == "cd34" || id == "blast_region") continue;
       if (std::find(my_structural.begin(), my_structural.end(), id) != my_structural.end()) continue;
       PopulationCount p;
       p.name = id;
@@ -1160,6 +1210,7 @@ class Pipeline {
   double my_fsc_min = -inf;                     // the cells gate: the highest FSC cut
   std::optional<gate::Interval> my_viability;   // the cells gate: the viability cut
   std::vector<gate::Interval> my_cd34_intervals;
+  gate::PolygonGate my_region;                 // the CD45-dim SSC-low blast region
   std::vector<std::uint8_t> my_cd34;           // CD34+ events, for the quadrant's blank
   double my_pre_escape_blank = nan;            // expected pre-escape events with none present
   std::vector<std::string> my_structural;  // gates that build a reported population, not reported

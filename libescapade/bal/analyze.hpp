@@ -39,7 +39,7 @@ struct Limits {
 /// Values are in the gate's display units: logicle units (0–1) for fluorescence and SSC
 /// cuts, FSC-A/FSC-H for the singlet ratio, FSC-A scale values for the debris cut.
 inline constexpr const char* cut_names[] = {"singlet_ratio", "singlet_width", "debris_fsc", "dead_fsc", "viability", "CD45",
-                                            "SSC_low",       "CD34",  "CD34_fsc",       "CD19",      "CD22",
+                                            "SSC_low",       "CD45_bright", "CD34",  "CD34_fsc",       "CD19",      "CD22",
                                             "CD38",          "B_lineage_CD19", "CD3",   "CD33",
                                             "CD13"};
 

@@ -138,14 +138,16 @@ class FigureMaker {
     if (fsc_a != nullptr && fsc_h != nullptr && has_pop("singlets")) out.push_back(singlets(*fsc_a, *fsc_h));
     if (fsc_a != nullptr && ssc_a != nullptr && has_pop("cells")) out.push_back(cells(*fsc_a, *ssc_a));
     if (ssc_a != nullptr && has_pop("leukocytes")) {
-      if (auto f = marker_plot("CD45", "SSC-A", "cells", "CD45+ leukocytes within cells", {"leukocytes"},
-                               {"CD45"})) {
+      std::vector<std::string> gates{"leukocytes"};
+      if (has_pop("blast_region")) gates.push_back("blast_region");
+      if (auto f = marker_plot("CD45", "SSC-A", "cells", "CD45+ leukocytes and the CD45-dim SSC-low region within cells",
+                               gates, {"CD45", "CD45_bright", "SSC_low"})) {
         out.push_back(std::move(*f));
       }
     }
     if (ssc_a != nullptr && has_pop("cd34")) {
-      if (auto f = marker_plot("CD34", "SSC-A", "cells", "CD34+ SSC-low within cells", {"cd34"},
-                               {"CD34", "SSC_low"})) {
+      if (auto f = marker_plot("CD34", "SSC-A", "blast_region", "CD34+ SSC-low within the CD45-dim SSC-low region", {"cd34"},
+                               {"CD34"})) {
         out.push_back(std::move(*f));
       }
     }
@@ -692,6 +694,11 @@ std::string_view gate_method_text(std::string_view cut) {
   if (cut == "CD34") {
     return "CD34 is cut over all cells below the granulocytes' SSC (blasts may lack CD45) at the least dense point "
            "between the lymphocytes' 95th percentile (lymphocytes carry no CD34) and the CD34+ peak";
+  }
+  if (cut == "CD45_bright") {
+    return "the CD45-dim SSC-low region lies below the lymphocytes' lower CD45 edge (mature lymphocytes, the "
+           "CD45-brightest cells, carry no CD34), and above the lymphoid SSC below half-way between the granulocytes' "
+           "and the lymphocytes' CD45, so that monocytes stay out";
   }
   if (cut == "SSC_low") {
     return "SSC-low lies 2 SDs below the granulocytes' SSC peak (the highest SSC peak, at least 3x the lymphoid/blast "
