@@ -14,6 +14,7 @@
 // ESCAPADE_SCENARIO_VERBOSE=1 prints every sample that fails with its world and cuts.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -67,6 +68,8 @@ void BM_RandomScenarios(benchmark::State& state) {
       o.instrument = instruments[(seed / phases.size()) % instruments.size()];
       o.events = static_cast<std::size_t>(20000 * std::pow(10.0, static_cast<double>((seed * 7919) % 1000) / 1000.0));
       o.variation = sim::Variation::random(seed);
+      // No normal CD34+ cells is a world of dominant blasts, not of a regenerating marrow.
+      if (o.phase == sim::Phase::remission || o.phase == sim::Phase::day30_car_t) o.variation.normal_cd34_factor = std::max(o.variation.normal_cd34_factor, 0.3);
       if (o.phase == sim::Phase::relapse) o.relapse_kind = seed % 3 == 0 ? sim::RelapseKind::cd19neg : sim::RelapseKind::cd19pos;
       o.num_threads = 1;
       const auto s = sim::simulate_sample(o);

@@ -693,13 +693,26 @@ class Pipeline {
     for (const auto& p : peaks) {
       if (p.position > limit + 2 * dd.bandwidth && (best == nullptr || p.prominence > best->prominence)) best = &p;
     }
-    if (best == nullptr) {
-      t.value = limit;
+    // No CD34+ population: nothing but the negatives' tails lies above the limit, so the cut
+    // goes where the negatives end (the 99.9th percentile of the SSC-low cells).
+    const auto no_population = [&](const std::string& why) {
+      t.value = std::max(limit, autogate::quantile(x, 0.999));
       t.positive_peak = nan;
-      return with_evidence(t, fmt::format("{} events above {} ({:.3g}) form no CD34+ peak: cut at the limit", above, from, limit));
-    }
+      return with_evidence(t, fmt::format("{} events above {} ({:.3g}) {}: no CD34+ population; cut where the negatives end, "
+                                          "at the SSC-low cells' 99.9th percentile {:.3g}",
+                                          above, from, limit, why, t.value));
+    };
+    if (best == nullptr) return no_population("form no peak");
     const double peak = best->position;
     const auto w = autogate::window_minimum(x, limit, peak, dopt);
+    if (std::isfinite(w.value)) {
+      // A population is separated from the negatives' tail by a trough; a shoulder on the
+      // tail (no trough below the bump) is no population.
+      const autogate::Density full = autogate::estimate_density(x, dopt);
+      const double at_peak = full.values[full.index(peak)];
+      const double at_trough = full.values[full.index(w.value)];
+      if (at_peak > 0 && at_trough / at_peak > 0.8) return no_population(fmt::format("have no trough below their peak {:.3g}", peak));
+    }
     t.value = std::isfinite(w.value) ? std::max(limit, w.value) : limit;
     t.positive_peak = peak;
     t.valley_depth = w.density_ratio;
