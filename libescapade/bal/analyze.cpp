@@ -704,15 +704,12 @@ class Pipeline {
     };
     if (best == nullptr) return no_population("form no peak");
     const double peak = best->position;
-    const auto w = autogate::window_minimum(x, limit, peak, dopt);
-    if (std::isfinite(w.value)) {
-      // A population is separated from the negatives' tail by a trough; a shoulder on the
-      // tail (no trough below the bump) is no population.
-      const autogate::Density full = autogate::estimate_density(x, dopt);
-      const double at_peak = full.values[full.index(peak)];
-      const double at_trough = full.values[full.index(w.value)];
-      if (at_peak > 0 && at_trough / at_peak > 0.8) return no_population(fmt::format("have no trough below their peak {:.3g}", peak));
+    // A population is separated from the negatives' tail by a trough (its prominence among
+    // the events above the limit); a ripple on the tail is no population.
+    if (best->height > 0 && best->prominence / best->height < 0.2) {
+      return no_population(fmt::format("have no trough below their highest bump {:.3g}", peak));
     }
+    const auto w = autogate::window_minimum(x, limit, peak, dopt);
     t.value = std::isfinite(w.value) ? std::max(limit, w.value) : limit;
     t.positive_peak = peak;
     t.valley_depth = w.density_ratio;
