@@ -690,8 +690,20 @@ class Pipeline {
     const autogate::Density dd = autogate::estimate_density(upper, dopt);
     const autogate::Peak* best = nullptr;
     const auto peaks = autogate::find_peaks(dd, 0.05);
+    // A CD34+ population peaks beyond every CD34-negative reference (lymphocytes, monocytes):
+    // a bump inside their 99.5th percentiles is their own spread.
+    // The lymphocytes' limit is mirrored from their lower side (median + 2.58 lower SDs),
+    // which the few blasts in a blast-rich tube's lymphocyte gate cannot reach.
+    double floor = limit;
+    if (lymph.size() >= 20) {
+      const double median = autogate::quantile(lymph, 0.5);
+      const double sd = autogate::side_spread(lymph, median, false);
+      if (std::isfinite(sd)) floor = std::max(floor, median + 2.5758 * sd);
+    }
+    const auto mono = gather(v, my_refs.monocytes);
+    if (mono.size() >= 50) floor = std::max(floor, autogate::quantile(mono, 0.995));
     for (const auto& p : peaks) {
-      if (p.position > limit + 2 * dd.bandwidth && (best == nullptr || p.prominence > best->prominence)) best = &p;
+      if (p.position > std::max(limit + 2 * dd.bandwidth, floor) && (best == nullptr || p.prominence > best->prominence)) best = &p;
     }
     // No CD34+ population: nothing but the negatives' tails lies above the limit, so the cut
     // goes where the negatives end (the 99.9th percentile of the SSC-low cells).
