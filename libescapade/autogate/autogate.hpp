@@ -160,7 +160,8 @@ struct SingletCut {
 
 /// The least dense point of the values inside [lo, hi]: where two populations whose
 /// positions are known from elsewhere (references) are best separated, whether or not
-/// the density shows a clear valley there. `value` is NaN when fewer than 2 values lie in
+/// the density shows a clear valley there. A flat trough (density within 10 % of the
+/// window's range above its minimum) gives its middle. `value` is NaN when fewer than 2 values lie in
 /// a window three bandwidths wider on each side.
 struct WindowMinimum {
   double value = std::numeric_limits<double>::quiet_NaN();

@@ -361,7 +361,13 @@ WindowMinimum window_minimum(std::span<const double> values, double lo, double h
     w.density_ratio = 0;
     return w;
   }
-  w.value = d.x(best);
+  // A flat trough (few events between two populations) has no single least dense point:
+  // its middle is the cut, not whichever grid point noise makes lowest.
+  const double floor = d.values[best] + 0.1 * (top - d.values[best]);
+  std::size_t left = best, right = best;
+  while (left > 0 && d.x(left - 1) >= lo && d.values[left - 1] <= floor) --left;
+  while (right + 1 < d.values.size() && d.x(right + 1) <= hi && d.values[right + 1] <= floor) ++right;
+  w.value = (d.x(left) + d.x(right)) / 2;
   w.density_ratio = top > 0 ? d.values[best] / top : 0;
   return w;
 }

@@ -626,6 +626,10 @@ class Pipeline {
         const auto w = autogate::window_minimum(x, 0.45 * median, 0.85 * median);
         autogate::Threshold t;
         t.value = std::isfinite(w.value) ? w.value : 0.6 * median;
+        // Live CD34+ cells end 2.5 SDs of their upper side (free of dead cells) below their
+        // median: a minimum on noise further down lets dead cells in.
+        const double up = autogate::side_spread(x, median, true);
+        if (std::isfinite(up)) t.value = std::clamp(median - 2.5 * up, t.value, 0.85 * median);
         t.method = autogate::ThresholdMethod::valley;
         t.events = x.size();
         t.valley_depth = w.density_ratio;
@@ -689,7 +693,7 @@ class Pipeline {
     dopt.lower_quantile = 0.0;
     const autogate::Density dd = autogate::estimate_density(upper, dopt);
     const autogate::Peak* best = nullptr;
-    const auto peaks = autogate::find_peaks(dd, 0.05);
+    const auto peaks = autogate::find_peaks(dd, 0.01);
     // A CD34+ population peaks beyond every CD34-negative reference (lymphocytes, monocytes):
     // a bump inside their 99.5th percentiles is their own spread.
     // The lymphocytes' limit is mirrored from their lower side (median + 2.58 lower SDs),
@@ -748,13 +752,12 @@ class Pipeline {
     const auto neg = gather(v, my_negatives);
     if (neg.size() < 50 || x.size() < 20) return mixture_cut(v, members, marker);
     const double ref = autogate::quantile(neg, 0.995);
-    const double half_way = (autogate::quantile(neg, 0.5) + ref) / 2;
     const autogate::Density d = autogate::estimate_density(x);
     const autogate::Peak* n = nullptr;
     const autogate::Peak* p = nullptr;
     const auto peaks = autogate::find_peaks(d, 0.01);
     for (const auto& peak : peaks) {
-      auto& slot = peak.position <= half_way ? n : p;
+      auto& slot = peak.position <= ref ? n : p;
       if (slot == nullptr || peak.height > slot->height) slot = &peak;
     }
     autogate::Threshold t;
