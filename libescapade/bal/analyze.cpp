@@ -143,6 +143,7 @@ class Pipeline {
     const auto singlets = gate_singlets(all);
     const auto sized = gate_debris(singlets);
     find_references(sized);
+    add_reference_gates();
     auto cells = gate_viability(gate_dead(sized));
     const auto cd34 = gate_cd34(cells);
     add_cells_gate();
@@ -455,6 +456,31 @@ class Pipeline {
     o.max_depth = 0.7;
     const autogate::Threshold b = autogate::valley_threshold(l19, o);
     for (std::size_t e = 0; e < v19.size(); ++e) r.tnk[e] = r.tnk[e] != 0 && v19[e] < b.value;
+  }
+
+  // The reference populations as gates of the plan (on CD45 × SSC within the singlets
+  // above the debris cut), so that the report draws them and their counts are the plan's.
+  // They build no reported population.
+  void add_reference_gates() {
+    const Reference& r = my_refs;
+    if (!has("CD45") || !has("SSC-A")) return;
+    std::vector<gate::Interval> sized;
+    if (my_fsc && std::isfinite(my_fsc_min)) sized.push_back(gate::Interval{*my_fsc, my_fsc_min, inf});
+    if (sized.empty()) sized.push_back({gate::Dimension::of(my_data.events.label(0).name)});
+    my_a.plan.add_gate({"sized", "singlets", "singlets above the debris cut", gate::RectangleGate{sized}});
+    const gate::Dimension ssc = scatter_dimension("SSC-A");
+    const gate::Dimension d45 = marker_dimension("CD45");
+    const auto add = [&](const std::string& id, const std::string& name, std::vector<gate::Interval> intervals) {
+      my_a.plan.add_gate({id, "sized", name, gate::RectangleGate{std::move(intervals)}});
+      my_reference_gates.push_back(id);
+    };
+    if (std::isfinite(r.cd45_bright) && std::isfinite(r.lymph_ssc_max)) {
+      add("ref_lymphocytes", "lymphocytes (reference: no CD34)", {{d45, r.cd45_bright, inf}, {ssc, -inf, r.lymph_ssc_max}});
+    }
+    if (std::isfinite(r.mono_cd45)) {
+      add("ref_monocytes", "monocytes (reference: no CD34)", {{d45, r.mono_cd45, inf}, {ssc, r.lymph_ssc_max, r.ssc_max}});
+    }
+    if (std::isfinite(r.ssc_granulocytes)) add("ref_granulocytes", "granulocytes (reference)", {{ssc, r.ssc_max, inf}});
   }
 
   // Dead cells keep their SSC but lose about half their forward scatter: the cut is the least
@@ -1157,7 +1183,8 @@ class Pipeline {
     my_a.cd34 = cd34;
     my_a.leukocytes = leuk;
     for (const auto& id : my_a.plan.populations()) {
-      if (id == "singlets" || id == "cells" || id == "leukocytes" || id == "cd34" || id == "blast_region") continue;
+      if (id == "singlets" || id == "cells" || id == "leukocytes" || id == "cd34" || id == "blast_region" || id == "sized") continue;
+      if (std::find(my_reference_gates.begin(), my_reference_gates.end(), id) != my_reference_gates.end()) continue;
       if (std::find(my_structural.begin(), my_structural.end(), id) != my_structural.end()) continue;
       PopulationCount p;
       p.name = id;
@@ -1239,6 +1266,7 @@ class Pipeline {
   std::vector<std::uint8_t> my_cd34;           // CD34+ events, for the quadrant's blank
   double my_pre_escape_blank = nan;            // expected pre-escape events with none present
   std::vector<std::string> my_structural;  // gates that build a reported population, not reported
+  std::vector<std::string> my_reference_gates;  // the reference populations' gates, not reported
 };
 
 }  // namespace

@@ -137,6 +137,20 @@ class FigureMaker {
     const auto has_pop = [&](std::string_view id) { return my_a.plan.has_population(id); };
     if (fsc_a != nullptr && fsc_h != nullptr && has_pop("singlets")) out.push_back(singlets(*fsc_a, *fsc_h));
     if (fsc_a != nullptr && ssc_a != nullptr && has_pop("cells")) out.push_back(cells(*fsc_a, *ssc_a));
+    if (ssc_a != nullptr && has_pop("sized")) {
+      // The reference populations every later cut is measured against (SPEC.md: gates are
+      // found from biology).
+      std::vector<std::string> refs;
+      for (const char* id : {"ref_lymphocytes", "ref_monocytes", "ref_granulocytes"}) {
+        if (has_pop(id)) refs.emplace_back(id);
+      }
+      if (!refs.empty()) {
+        if (auto f = marker_plot("CD45", "SSC-A", "sized", "Reference populations: CD45 × SSC-A within singlets", refs, {})) {
+          reference_evidence(*f);
+          out.push_back(std::move(*f));
+        }
+      }
+    }
     if (ssc_a != nullptr && has_pop("leukocytes")) {
       std::vector<std::string> gates{"leukocytes"};
       if (has_pop("blast_region")) gates.push_back("blast_region");
@@ -295,6 +309,19 @@ class FigureMaker {
     return f;
   }
 
+  void reference_evidence(GatingFigure& f) const {
+    const auto line = [&](std::string_view id, std::string_view what) {
+      if (!my_a.plan.has_population(id)) return;
+      f.evidence.push_back(fmt::format("{}: {} events — {}", my_a.plan.name(id), count_text(my_a.result.count(id)), what));
+    };
+    line("ref_lymphocytes",
+         "the CD45-brightest SSC-low cells. They carry no CD34: the CD34 cut lies above them, and the CD45-dim region "
+         "below them. Their CD19− part (T/NK cells) is the negative reference for CD19 and CD22");
+    line("ref_monocytes", "CD45-bright, SSC between lymphocytes and granulocytes: kept out of the CD45-dim region");
+    line("ref_granulocytes", "the highest-SSC peak, at least 3× the lymphoid SSC: the SSC-low limit lies 2 SDs below it");
+    f.note = "Found from scatter and CD45 alone, before any cut they serve.";
+  }
+
   // A plot of two markers (or a marker and SSC) on the plan's own dimensions.
   std::optional<GatingFigure> marker_plot(std::string_view x_entry, std::string_view y_entry,
                                           const std::string& population, std::string step,
@@ -311,7 +338,10 @@ class FigureMaker {
     s.x.label = axis_label(my_a, x_entry);
     s.y.label = axis_label(my_a, y_entry);
     s.population = population;
-    s.title = population == "cells" ? "Cells" : population == "leukocytes" ? "CD45+ leukocytes" : "CD34+ SSC-low";
+    // The parent population's name as the plan states it ("CD45-dim SSC-low"), capitalised.
+    s.title = my_a.plan.has_population(population) ? my_a.plan.name(population) : population;
+    if (population == "cells") s.title = "Cells";
+    if (population == "sized") s.title = "Singlets above the debris cut";
     scatter_range(s.x, *mx);
     scatter_range(s.y, *my);
     const auto drawable = drawable_gates(my_a.plan, s.x.dimension, s.y.dimension);

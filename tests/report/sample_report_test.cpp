@@ -218,10 +218,10 @@ TEST_F(SampleReport, ImagesDecodeAsPngs) {
 }
 
 TEST_F(SampleReport, GatingSequenceHasEveryStepInOrder) {
-  // The simulated BD panel has FSC-A/FSC-H, SSC-A and CD38: all six plots.
-  ASSERT_EQ(figures->size(), 6U);
-  const std::array<std::string, 6> steps{"1. Singlets", "2. Debris", "3. CD45+ leukocytes", "4. CD34+ SSC-low",
-                                         "5. CD19 × CD22", "6. CD38 × CD19"};
+  // The simulated BD panel has FSC-A/FSC-H, SSC-A and CD38: all seven plots.
+  ASSERT_EQ(figures->size(), 7U);
+  const std::array<std::string, 7> steps{"1. Singlets", "2. Debris", "3. Reference populations", "4. CD45+ leukocytes",
+                                         "5. CD34+ SSC-low", "6. CD19 × CD22", "7. CD38 × CD19"};
   for (std::size_t i = 0; i < steps.size(); ++i) {
     EXPECT_EQ((*figures)[i].step.rfind(steps[i], 0), 0U) << (*figures)[i].step;
     EXPECT_FALSE((*figures)[i].evidence.empty()) << (*figures)[i].step;
@@ -236,7 +236,7 @@ TEST_F(SampleReport, GatingSequenceHasEveryStepInOrder) {
 }
 
 TEST_F(SampleReport, GatesDrawnCarryTheAnalysisCounts) {
-  const report::GatingFigure& q = (*figures)[4];
+  const report::GatingFigure& q = (*figures)[5];
   ASSERT_EQ(q.plot.gates.size(), 4U);
   EXPECT_EQ(q.plot.histogram.total, analysis->cd34);
   std::size_t sum = 0;
@@ -263,7 +263,7 @@ TEST_F(SampleReport, GatesDrawnCarryTheAnalysisCounts) {
   EXPECT_GE(s.plot.gates[0].lines[0].size(), 2U);
   EXPECT_TRUE(contains(s.note, "FSC-A/FSC-H"));
   // CD34+ SSC-low: the rectangle of the plan's gate.
-  const report::GatingFigure& c = (*figures)[3];
+  const report::GatingFigure& c = (*figures)[4];
   ASSERT_EQ(c.plot.gates.size(), 1U);
   EXPECT_EQ(c.plot.gates[0].id, "cd34");
   EXPECT_EQ(c.plot.gates[0].count, analysis->cd34);
