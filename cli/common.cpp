@@ -1,6 +1,8 @@
 #include "cli/common.hpp"
 
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -8,12 +10,24 @@
 #include <sstream>
 
 #include "libescapade/base/file_io.hpp"
+#include "libescapade/base/parallel.hpp"
 #include "libescapade/fcs/fcs.hpp"
 
 namespace escapade::cli {
 
 void add_common_options(CLI::App& app, CommonOptions& options) {
-  app.add_option("--threads", options.threads, "worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  // More threads than the machine has never helps, and a huge count exhausts memory in
+  // the thread pool: the library clamps every request to the hardware threads (base/
+  // parallel.hpp resolve_threads), and the command line says so.
+  app.add_option("--threads", options.threads, "worker threads (0 = all cores; at most the hardware threads)")
+      ->check(CLI::Range(0, 1 << 30))
+      ->each([](const std::string& text) {
+        const int hardware = resolve_threads(0);
+        if (const long long asked = std::atoll(text.c_str()); asked > hardware) {
+          std::fprintf(stderr, "escapade: warning: --threads %lld is more than this machine's %d hardware threads; using %d\n",
+                       asked, hardware, hardware);
+        }
+      });
   app.add_flag("--json", options.json, "print machine-readable JSON on stdout");
   app.add_flag("-q,--quiet", options.quiet, "do not print warnings on stderr");
 }

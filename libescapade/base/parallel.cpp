@@ -4,14 +4,16 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace escapade {
 
 int resolve_threads(int num_threads) noexcept {
-  if (num_threads > 0) return num_threads;
   const unsigned hw = std::thread::hardware_concurrency();
-  return hw == 0 ? 1 : static_cast<int>(hw);
+  const int hardware = hw == 0 ? 1 : static_cast<int>(hw);
+  // More threads than the hardware has never helps, and results never depend on the count.
+  return num_threads > 0 ? std::min(num_threads, hardware) : hardware;
 }
 
 void parallel_for(std::size_t tasks, int num_threads, const std::function<void(std::size_t)>& fn) {

@@ -11,8 +11,9 @@
 
 namespace escapade {
 
-/// The number of worker threads `num_threads` asks for: itself when positive,
-/// otherwise every hardware thread. Never less than 1.
+/// The number of worker threads `num_threads` asks for: itself when positive, clamped to
+/// the hardware threads (more never helps; a huge count would exhaust memory in the thread
+/// pool), otherwise every hardware thread. Never less than 1.
 [[nodiscard]] int resolve_threads(int num_threads) noexcept;
 
 /// Runs `fn(task)` once for every task in [0, tasks), on up to `num_threads`

@@ -1,6 +1,8 @@
 // The escapade command as a script sees it: exit statuses, stdout JSON, stderr messages.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -253,4 +255,16 @@ TEST_F(Cli, AnalyzeWritesResultsTablesSortGatesAndReport) {
   auto missing = run("analyze " + q(fcs) + " --panel " + q(dir / "panel.toml") + " --out " + q(dir / "m"), dir / "err");
   EXPECT_EQ(missing.status, 6);
   EXPECT_NE(slurp(dir / "err").find("CD7"), std::string::npos);
+}
+
+// Issue 11, case 12: a huge --threads once crashed inside oneTBB; it is clamped to the
+// hardware threads with a warning, and a negative count is a usage error.
+TEST_F(Cli, HugeThreadCountIsClampedWithAWarning) {
+  const std::string file = q(escapade::testing::data_path("fcs/fcsparser/FACS_Diva/facs_diva_test.fcs"));
+  auto r = run("export " + file + " --to csv --events 10 --threads 1000000", dir / "err");
+  ASSERT_EQ(r.status, 0) << slurp(dir / "err");
+  EXPECT_NE(slurp(dir / "err").find("--threads 1000000 is more than this machine's"), std::string::npos) << slurp(dir / "err");
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 11);  // header + 10 events
+  r = run("export " + file + " --to csv --events 10 --threads -3", dir / "err2");
+  EXPECT_EQ(r.status, 2);
 }
