@@ -1,5 +1,6 @@
 // GatingPlan: what a Gating-ML file, a FlowJo workspace or the user says, checked one
 // element at a time on the way in and as a whole by validate() (stage 1 of STYLE §5).
+#include <Eigen/Dense>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -139,6 +140,22 @@ struct ShapeChecker {
     }
     if (!(g.distance_square >= 0) || !finite(g.distance_square)) {
       fail(fmt::format("distanceSquare {} is not a finite value ≥ 0", g.distance_square));
+    }
+    // The ellipsoid is (v − μ)ᵀ Σ⁻¹ (v − μ) ≤ D² (Gating-ML 2.0 §5.3.3). A form with no
+    // positive direction (a negative-definite Σ such as −I) takes every event: refused. The
+    // ISAC compliance suite gates an indefinite, slightly asymmetric Σ as given
+    // (gml_ellipsoid3d_gate.xml), so those stay accepted; only the symmetric part of Σ⁻¹
+    // enters the form.
+    Eigen::MatrixXd m(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t j = 0; j < n; ++j) m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = g.covariance[i * n + j];
+    }
+    const Eigen::FullPivLU<Eigen::MatrixXd> lu(m);
+    if (!lu.isInvertible()) fail("the covariance matrix is singular");
+    const Eigen::MatrixXd inverse = lu.inverse();
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen((inverse + inverse.transpose()) / 2, Eigen::EigenvaluesOnly);
+    if (eigen.eigenvalues().maxCoeff() <= 0) {
+      fail("the covariance matrix is negative (semi-)definite: the ellipsoid would take every event");
     }
   }
   void operator()(const BooleanGate& g) const {

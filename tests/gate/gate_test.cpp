@@ -86,6 +86,29 @@ TEST(EllipsoidGate, MahalanobisAtMostDistanceSquare) {
   EXPECT_EQ(bits(result.membership("e")), (std::vector<bool>{true, true, false, false, true}));
 }
 
+// Issue 11, case 5: a covariance whose quadratic form has no positive direction (−I) would
+// take every event; it is refused when the gate is added, as a singular one is. Indefinite
+// and slightly asymmetric matrices stay accepted: the ISAC compliance suite gates one.
+TEST(EllipsoidGate, NegativeDefiniteCovarianceIsRefused) {
+  const auto refused = [](std::vector<double> covariance, std::string_view why) {
+    GatingPlan plan;
+    try {
+      plan.add_gate(Gate{"e", "", "", EllipsoidGate{{Dimension::of("X"), Dimension::of("Y")}, {0, 0}, std::move(covariance), 1}});
+    } catch (const GateTreeError& e) {
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+      return;
+    }
+    ADD_FAILURE() << "accepted: " << why;
+  };
+  refused({-1, 0, 0, -1}, "negative (semi-)definite");
+  refused({-2, 0.5, 0.5, -1}, "negative (semi-)definite");
+  refused({1, 1, 1, 1}, "singular");
+  for (const std::vector<double>& ok : {std::vector<double>{2, 0.5, 0.5, 1}, {1, 2, 2, 1}, {1, 3, -3, 1}}) {
+    GatingPlan plan;
+    EXPECT_NO_THROW(plan.add_gate(Gate{"e", "", "", EllipsoidGate{{Dimension::of("X"), Dimension::of("Y")}, {0, 0}, ok, 1}}));
+  }
+}
+
 TEST(EllipsoidGate, ThreeDimensions) {
   const auto events = make_events({{0, 1, 0.6}, {0, 0, 0.6}, {0, 0, 0.6}}, {"X", "Y", "Z"});
   GatingPlan plan;
