@@ -69,6 +69,29 @@ std::vector<double> gather(const std::vector<double>& values, const std::vector<
   return out;
 }
 
+// Values of `values` at (at most about `limit` of) the events of `members`, evenly strided:
+// for the statistics of a population (densities, quantiles, spreads), which need no more
+// than this and keep 1M-event files fast. Events are in acquisition order, which is random
+// with respect to phenotype, so the stride is unbiased. Counts come from `count`.
+std::vector<double> sample(const std::vector<double>& values, const std::vector<std::uint8_t>& members,
+                           std::size_t limit = 100000) {
+  std::size_t n = 0;
+  for (const auto m : members) n += m != 0;
+  const std::size_t stride = n > limit ? (n + limit - 1) / limit : 1;
+  std::vector<double> out;
+  out.reserve(n / stride + 1);
+  std::size_t skip = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (members[i] == 0) continue;
+    if (skip == 0) {
+      out.push_back(values[i]);
+      skip = stride;
+    }
+    --skip;
+  }
+  return out;
+}
+
 std::size_t count(const std::vector<std::uint8_t>& members) {
   return static_cast<std::size_t>(std::count(members.begin(), members.end(), std::uint8_t{1}));
 }
@@ -350,7 +373,7 @@ class Pipeline {
     const auto& s = values(ssc);
     const auto* ts = my_a.plan.find_transform(ssc.transform);
     const double three_fold = ts->apply(anchor(ssc.channel, 30000.0)) - ts->apply(anchor(ssc.channel, 10000.0));
-    const auto x = gather(s, parent);
+    const auto x = sample(s, parent);
     Reference& r = my_refs;
     r.ssc_max = inf;
     if (x.size() < 50) {
@@ -400,7 +423,7 @@ class Pipeline {
     r.lymph_ssc_max = lymph_ssc_max;
     if (std::isfinite(r.ssc_granulocytes) && count(r.granulocytes) >= 50 && std::isfinite(r.cd45_bright)) {
       const auto& v45 = values(marker_dimension("CD45"));
-      const double gran45 = autogate::quantile(gather(v45, r.granulocytes), 0.5);
+      const double gran45 = autogate::quantile(sample(v45, r.granulocytes), 0.5);
       // Half-way between the granulocytes' CD45 and the lymphocytes' lower edge: monocytes
       // are about as bright as lymphocytes, CD34+ progenitors dimmer than granulocytes.
       if (gran45 < r.cd45_bright) r.mono_cd45 = (gran45 + r.cd45_bright) / 2;
@@ -418,11 +441,11 @@ class Pipeline {
     Reference& r = my_refs;
     const gate::Dimension d45 = marker_dimension("CD45");
     const auto& v = values(d45);
-    const auto x = gather(v, ssc_low);
+    const auto x = sample(v, ssc_low);
     r.lymphocytes.assign(v.size(), 0);
     if (x.size() < 50) return;
     double floor45 = -inf;
-    if (count(r.granulocytes) >= 50) floor45 = autogate::quantile(gather(v, r.granulocytes), 0.5);
+    if (count(r.granulocytes) >= 50) floor45 = autogate::quantile(sample(v, r.granulocytes), 0.5);
     const autogate::Density d = autogate::estimate_density(x);
     // Lymphocytes can be a few % of a blast-rich tube: low prominence, but a peak of its own.
     const auto peaks = autogate::find_peaks(d, 0.005);
@@ -491,12 +514,11 @@ class Pipeline {
     if (area == nullptr || count(my_refs.lymphocytes) < 50) return out;
     const gate::Dimension fsc = gate::Dimension::of(area->channel);
     const auto& v = values(fsc);
-    const double lymph_fsc = autogate::quantile(gather(v, my_refs.lymphocytes), 0.5);
+    const double lymph_fsc = autogate::quantile(sample(v, my_refs.lymphocytes), 0.5);
     const auto& s = values(scatter_dimension("SSC-A"));
-    std::vector<double> x;
-    for (std::size_t e = 0; e < v.size(); ++e) {
-      if (parent[e] != 0 && s[e] < my_refs.ssc_max) x.push_back(v[e]);
-    }
+    std::vector<std::uint8_t> low(v.size(), 0);
+    for (std::size_t e = 0; e < v.size(); ++e) low[e] = parent[e] != 0 && s[e] < my_refs.ssc_max;
+    const auto x = sample(v, low);
     const auto w = autogate::window_minimum(x, 0.45 * lymph_fsc, 0.85 * lymph_fsc);
     autogate::Threshold t;
     t.value = std::isfinite(w.value) ? w.value : 0.7 * lymph_fsc;
@@ -646,7 +668,7 @@ class Pipeline {
       // scatter population, so this works where the mixed SSC-low events show no valley).
       // The cut joins the cells gate: it is below every live leukocyte's FSC.
       const auto& f = values(*my_fsc);
-      const auto x = gather(f, out);
+      const auto x = sample(f, out);
       if (x.size() >= 50) {
         const double median = autogate::quantile(x, 0.5);
         const auto w = autogate::window_minimum(x, 0.45 * median, 0.85 * median);
@@ -675,9 +697,9 @@ class Pipeline {
   }
 
   autogate::Threshold cd34_cut(const std::vector<double>& v, const std::vector<std::uint8_t>& members) {
-    const auto lymph = gather(v, my_refs.lymphocytes);
-    const auto gran = gather(v, my_refs.granulocytes);
-    const auto x = gather(v, members);
+    const auto lymph = sample(v, my_refs.lymphocytes);
+    const auto gran = sample(v, my_refs.granulocytes);
+    const auto x = sample(v, members);
     double limit = 0;
     std::string from;
     // The lymphocytes' 95th percentile: inside the negatives, and robust to the few blasts
@@ -702,7 +724,8 @@ class Pipeline {
     t.method = autogate::ThresholdMethod::negative_reference;
     t.negative_peak = limit;
     t.events = x.size();
-    const std::size_t above = static_cast<std::size_t>(std::count_if(x.begin(), x.end(), [&](double e) { return e >= limit; }));
+    std::size_t above = 0;
+    for (std::size_t e = 0; e < v.size(); ++e) above += members[e] != 0 && v[e] >= limit;
     if (above < 10 || x.size() < 50) {
       t.value = limit;
       t.positive_peak = nan;
@@ -730,7 +753,7 @@ class Pipeline {
       const double sd = autogate::side_spread(lymph, median, false);
       if (std::isfinite(sd)) floor = std::max(floor, median + 2.5758 * sd);
     }
-    const auto mono = gather(v, my_refs.monocytes);
+    const auto mono = sample(v, my_refs.monocytes);
     if (mono.size() >= 50) floor = std::max(floor, autogate::quantile(mono, 0.995));
     for (const auto& p : peaks) {
       if (p.position > std::max(limit + 2 * dd.bandwidth, floor) && (best == nullptr || p.prominence > best->prominence)) best = &p;
@@ -774,8 +797,8 @@ class Pipeline {
   autogate::Threshold split_cut(const std::vector<double>& v, const std::vector<std::uint8_t>& members,
                                 const std::string& marker) {
     constexpr double z = 2.5758293035489;
-    const auto x = gather(v, members);
-    const auto neg = gather(v, my_negatives);
+    const auto x = sample(v, members);
+    const auto neg = sample(v, my_negatives);
     if (neg.size() < 50 || x.size() < 20) return mixture_cut(v, members, marker);
     const double ref = autogate::quantile(neg, 0.995);
     const autogate::Density d = autogate::estimate_density(x);
@@ -829,8 +852,8 @@ class Pipeline {
   autogate::Threshold mixture_cut(const std::vector<double>& v, const std::vector<std::uint8_t>& members,
                                   const std::string& marker) {
     constexpr double z = 2.5758293035489;  // the 99.5th percentile of a standard normal
-    const auto x = gather(v, members);
-    const auto neg = gather(v, my_negatives);
+    const auto x = sample(v, members);
+    const auto neg = sample(v, my_negatives);
     const double ref = neg.size() >= 50 ? autogate::quantile(neg, 0.995) : nan;
     autogate::Threshold t;
     t.events = x.size();
@@ -906,8 +929,8 @@ class Pipeline {
   // density also take the reference.
   autogate::Threshold positive_cut(const std::vector<double>& v, const std::vector<std::uint8_t>& members,
                                    std::optional<double> negative_ceiling = std::nullopt) {
-    const auto x = gather(v, members);
-    const auto neg = gather(v, my_negatives);
+    const auto x = sample(v, members);
+    const auto neg = sample(v, my_negatives);
     // What "negative" means here: the reference's 99.5th percentile, or a stated ceiling for
     // a marker the reference cells carry (CD38 on granulocytes).
     const bool have_reference = negative_ceiling.has_value() || neg.size() >= 50;
@@ -1127,7 +1150,7 @@ class Pipeline {
   double quadrant_blank(const std::vector<double>& v19, double c19, const std::vector<double>& v22, double c22,
                         const std::vector<std::uint8_t>& cd19neg) const {
     const std::size_t n = v22.size();
-    const auto ref = gather(v22, my_negatives);
+    const auto ref = sample(v22, my_negatives);
     if (ref.size() < 50) return nan;
     const double beyond = static_cast<double>(std::count_if(ref.begin(), ref.end(), [&](double v) { return v >= c22; })) /
                           static_cast<double>(ref.size());
