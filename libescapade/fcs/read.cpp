@@ -298,7 +298,12 @@ static std::uint64_t read_data_set(const Context& cx, std::size_t base, std::siz
     cx.fail(ErrorKind::format, "HEADER byte " + std::to_string(base + 26), "no DATA segment: HEADER and TEXT offsets are both 0 or missing");
   }
   auto length_of = [](const Candidate& c) -> std::uint64_t { return c.end >= c.begin ? c.end - c.begin + 1 : 0; };
-  auto fits = [&](const Candidate& c) { return c.end >= c.begin && base + c.end < size; };
+  // A DATA range that overlaps HEADER or TEXT is never the right one (FCS 3.1 §3.1: the
+  // segments are disjoint): decoding it would turn keyword text into events.
+  auto clear_of_text = [&](const Candidate& c) {
+    return c.begin >= 58 && (c.begin > h.text_end || c.end < h.text_begin);
+  };
+  auto fits = [&](const Candidate& c) { return c.end >= c.begin && base + c.end < size && clear_of_text(c); };
   auto matches = [&](const Candidate& c) {
     if (!expected_len) return true;
     const std::uint64_t len = length_of(c);
@@ -319,7 +324,23 @@ static std::uint64_t read_data_set(const Context& cx, std::size_t base, std::siz
       }
     }
   }
-  if (chosen == nullptr && !candidates.empty()) chosen = &candidates.back();
+  if (chosen == nullptr && !candidates.empty()) {
+    // None fits the file: the first that at least keeps clear of HEADER and TEXT (reading
+    // then reports the truncation), never one that overlaps them.
+    for (const auto& c : candidates) {
+      if (clear_of_text(c)) {
+        chosen = &c;
+        break;
+      }
+    }
+    if (chosen == nullptr) {
+      const Candidate& c = candidates.front();
+      cx.fail(ErrorKind::format, "HEADER byte " + std::to_string(base + 26),
+              std::string("DATA offsets ") + std::to_string(c.begin) + "-" + std::to_string(c.end) + " (" + c.from +
+                  ") overlap the HEADER or the TEXT segment " + std::to_string(h.text_begin) + "-" + std::to_string(h.text_end) +
+                  ", and no other DATA offsets are given");
+    }
+  }
   if (candidates.size() == 2 && (candidates[0].begin != candidates[1].begin || candidates[0].end != candidates[1].end)) {
     const Candidate& other = chosen == &candidates[0] ? candidates[1] : candidates[0];
     cx.warn("HEADER byte " + std::to_string(base + 26),

@@ -200,6 +200,22 @@ TEST(FcsReader, OffsetDisagreementIsResolvedByTotAndWarned) {
   EXPECT_NE(ds.warnings[0].reason.find("DATA offsets disagree"), std::string::npos);
 }
 
+// Issue 11, case 6: a HEADER DATA range that overlaps TEXT is never preferred over a valid
+// $BEGINDATA/$ENDDATA (TEXT bytes were decoded as events), and with no other range it is an
+// error naming the place.
+TEST(FcsReader, DataRangeOverlappingTextIsNeverUsed) {
+  FcsBuilder b = two_channel("I", 16, false);
+  b.kw("$P1R", "1024").kw("$P2R", "1024");
+  for (int i = 0; i < 6; ++i) put_uint(b.data, static_cast<std::uint64_t>(i), 2, false);
+  b.header_data_begin = 60;  // inside TEXT (which starts at 58); same length as the real DATA
+  b.header_data_end = 60 + 11;
+  auto ds = read_one(b);
+  EXPECT_EQ(ds.events.channel(0)[0], 0.0);
+  EXPECT_EQ(ds.events.channel(1)[2], 5.0);
+  ASSERT_FALSE(ds.warnings.empty());
+  EXPECT_NE(ds.warnings[0].reason.find("used $BEGINDATA/$ENDDATA"), std::string::npos) << ds.warnings[0].reason;
+}
+
 TEST(FcsReader, BadInputGivesErrorsWithPlaceAndReason) {
   std::vector<std::byte> junk(10, std::byte{'x'});
   expect_error([&] { (void)read_fcs(junk, "j.fcs"); }, ErrorKind::format, "j.fcs: HEADER byte 0: not an FCS file");
