@@ -68,6 +68,7 @@ Command add_gate(CLI::App& parent) {
               }
               gate::ApplyOptions options;
               options.file_spillover = ds.spillover ? &*ds.spillover : nullptr;
+              options.file_spillover_problem = ds.spillover_problem ? &*ds.spillover_problem : nullptr;
               options.num_threads = args->common.threads;
               const gate::GatingResult result = gate::apply(plan, ds.events, options);
               GatedSample sample;

@@ -138,6 +138,7 @@ Command add_plot(CLI::App& parent) {
 
             gate::ApplyOptions options;
             options.file_spillover = ds.spillover ? &*ds.spillover : nullptr;
+            options.file_spillover_problem = ds.spillover_problem ? &*ds.spillover_problem : nullptr;
             options.num_threads = args->common.threads;
             if (args->compensate && !ds.spillover && !args->common.quiet) {
               std::cerr << "escapade plot: warning: " << input.string()

@@ -126,6 +126,7 @@ void PopulationTable::add(const GatedSample& s) {
   std::vector<std::vector<double>> values;
   gate::ApplyOptions options;
   options.file_spillover = s.data->spillover ? &*s.data->spillover : nullptr;
+  options.file_spillover_problem = s.data->spillover_problem ? &*s.data->spillover_problem : nullptr;
   options.num_threads = my_threads;
   for (const auto& c : channels) {
     values.push_back(gate::dimension_values(*s.plan, s.data->events, scale_dimension(s, c, my_args.scale), options));

@@ -153,6 +153,12 @@ class Pipeline {
     my_a.markers = resolve_markers(panel, data, source);
     my_a.plan = gate::GatingPlan(source);
     my_apply.file_spillover = data.spillover ? &*data.spillover : nullptr;
+    if (data.spillover_problem) {
+      // Every marker is gated compensated: uncompensated values would be silently wrong.
+      throw InputError(ErrorKind::format, data.spillover_problem->source, data.spillover_problem->where,
+                       "the analysis compensates every marker, but the file's spillover keyword cannot be used: " +
+                           data.spillover_problem->reason);
+    }
     my_apply.num_threads = options.num_threads;
     if (!data.spillover) {
       my_a.warnings.push_back({source, "$SPILLOVER", "the file has no spillover matrix; values are not compensated"});

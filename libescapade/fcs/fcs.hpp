@@ -103,6 +103,10 @@ struct DataSet {
   EventMatrix events;
   std::optional<SpilloverMatrix> spillover;  ///< from $SPILLOVER, SPILL, $SPILL or $COMP
   std::string spillover_keyword;             ///< which keyword it came from
+  /// Set when the file has a spillover keyword but none could be used (a NaN, a count
+  /// mismatch, a singular $COMP): a compensation asked for must then fail, not silently
+  /// gate uncompensated values (gate::ApplyOptions::file_spillover_problem).
+  std::optional<Warning> spillover_problem;
   SegmentOffsets segments;
   std::vector<Warning> warnings;  ///< what disagreed and what the reader did
 

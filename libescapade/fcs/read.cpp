@@ -422,6 +422,7 @@ static std::uint64_t read_data_set(const Context& cx, std::size_t base, std::siz
       break;
     } catch (const FcsError& e) {
       cx.warn(e.where(), e.reason() + "; no spillover matrix taken from it");
+      if (!ds.spillover_problem) ds.spillover_problem = Warning{cx.source, e.where(), e.reason()};
     }
   }
   if (!ds.spillover) {
@@ -433,9 +434,11 @@ static std::uint64_t read_data_set(const Context& cx, std::size_t base, std::siz
         ds.spillover_keyword = "$COMP";
       } catch (const FcsError& e) {
         cx.warn(e.where(), e.reason() + "; no spillover matrix taken from it");
+        if (!ds.spillover_problem) ds.spillover_problem = Warning{cx.source, e.where(), e.reason()};
       }
     }
   }
+  if (ds.spillover) ds.spillover_problem.reset();
   if (ds.spillover) {
     for (const auto& d : ds.spillover->detectors()) {
       if (!ds.find_parameter(d)) {

@@ -227,8 +227,15 @@ class Program {
     Slot s;
     const comp::Compensation* compensation = nullptr;
     if (d.compensation == file_compensation) {
-      // A file without a spillover keyword is uncompensated (FORMATS.md §2.4).
-      if (my_file_compensation) compensation = &*my_file_compensation;
+      // A file without a spillover keyword is uncompensated (FORMATS.md §2.4); one whose
+      // keyword could not be used cannot give what the gate asks for.
+      if (my_file_compensation) {
+        compensation = &*my_file_compensation;
+      } else if (const Warning* problem = my_options.file_spillover_problem) {
+        throw InputError(ErrorKind::format, problem->source, problem->where,
+                         fmt::format("{} asks for the file's compensation (FCS), but its spillover keyword cannot be used: {}",
+                                     where, problem->reason));
+      }
     } else if (d.compensation != uncompensated) {
       compensation = my_plan.find_matrix(d.compensation);
       if (compensation == nullptr) {

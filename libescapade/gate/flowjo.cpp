@@ -1241,6 +1241,7 @@ std::filesystem::path find_sample_file(const WorkspaceSample& sample, const std:
 
 GatingResult apply_sample(const WorkspaceSample& sample, const fcs::DataSet& data, ApplyOptions options) {
   options.file_spillover = data.spillover ? &*data.spillover : nullptr;
+  options.file_spillover_problem = data.spillover_problem ? &*data.spillover_problem : nullptr;
   return apply(sample.plan, data.events, options);
 }
 

@@ -27,6 +27,7 @@
 #include <variant>
 #include <vector>
 
+#include "libescapade/base/error.hpp"
 #include "libescapade/base/event_matrix.hpp"
 #include "libescapade/comp/comp.hpp"
 #include "libescapade/fcs/spillover.hpp"
@@ -277,6 +278,10 @@ struct ApplyOptions {
   /// The file's own spillover, used by dimensions with compensation `FCS`. Null means the
   /// file has none, and `FCS` then reads as uncompensated (FORMATS.md §2.4).
   const fcs::SpilloverMatrix* file_spillover = nullptr;
+  /// Set when the file has a spillover keyword that could not be used
+  /// (fcs::DataSet::spillover_problem): a dimension with compensation `FCS` is then an
+  /// error naming the file and the keyword, never uncompensated values.
+  const Warning* file_spillover_problem = nullptr;
   /// Threads (0 = all cores). Results do not depend on it.
   int num_threads = 0;
   /// Transform kernel; results of both agree to 1e-12 relative.

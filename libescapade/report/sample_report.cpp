@@ -126,6 +126,7 @@ class FigureMaker {
   FigureMaker(const fcs::DataSet& data, const bal::Analysis& a, const SampleReportOptions& o)
       : my_data(data), my_a(a), my_options(o) {
     my_apply.file_spillover = data.spillover ? &*data.spillover : nullptr;
+    my_apply.file_spillover_problem = data.spillover_problem ? &*data.spillover_problem : nullptr;
     my_apply.num_threads = o.num_threads;
   }
 

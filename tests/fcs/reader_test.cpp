@@ -8,7 +8,9 @@
 #include <cstring>
 #include <random>
 
+#include "libescapade/base/error.hpp"
 #include "libescapade/fcs/fcs.hpp"
+#include "libescapade/gate/gate.hpp"
 #include "tests/fcs/fcs_builder.hpp"
 
 using escapade::ErrorKind;
@@ -288,4 +290,44 @@ TEST(FcsReader, NextDataChainAndSelection) {
   EXPECT_EQ(g.data_sets[0].index, 1u);
   pick.data_set = 5;
   expect_error([&] { (void)read_fcs(both, "<memory>", pick); }, ErrorKind::invalid_argument, "the file holds 2");
+}
+
+// Issue 11, case 4: a spillover keyword that cannot be used (a NaN here) is recorded, and a
+// gate asking for the file's compensation (FCS) is then an error naming the file and the
+// keyword, instead of gating uncompensated values.
+TEST(FcsReader, UnusableSpilloverMakesFileCompensationAnError) {
+  FcsBuilder b = two_channel("F", 32, false);
+  b.kw("$SPILLOVER", "2,C1,C2,1,nan,0.1,1");
+  for (int i = 0; i < 6; ++i) {
+    const float f = static_cast<float>(i);
+    std::uint32_t u;
+    std::memcpy(&u, &f, 4);
+    put_uint(b.data, u, 4, false);
+  }
+  auto bytes = b.build();
+  auto file = read_fcs(bytes, "bad_spill.fcs");
+  const auto& ds = file.data_sets.front();
+  EXPECT_FALSE(ds.spillover.has_value());
+  ASSERT_TRUE(ds.spillover_problem.has_value());
+  EXPECT_EQ(ds.spillover_problem->source, "bad_spill.fcs");
+
+  namespace gate = escapade::gate;
+  gate::GatingPlan plan("plan.xml");
+  gate::Dimension d = gate::Dimension::of("C1");
+  d.compensation = std::string(gate::file_compensation);
+  plan.add_gate({"g", "", "g", gate::RectangleGate{{gate::Interval{d, 0, 10}}}});
+  gate::ApplyOptions o;
+  o.file_spillover_problem = &*ds.spillover_problem;
+  try {
+    (void)gate::apply(plan, ds.events, o);
+    ADD_FAILURE() << "gated with an unusable spillover";
+  } catch (const escapade::InputError& e) {
+    EXPECT_EQ(e.source(), "bad_spill.fcs");
+    EXPECT_NE(e.where().find("$SPILLOVER"), std::string::npos) << e.what();
+    EXPECT_EQ(e.kind(), escapade::ErrorKind::format);
+  }
+  // Uncompensated gates still work on the same file.
+  gate::GatingPlan plain("plan.xml");
+  plain.add_gate({"g", "", "g", gate::RectangleGate{{gate::Interval{gate::Dimension::of("C1"), 0, 10}}}});
+  EXPECT_EQ(gate::apply(plain, ds.events, o).count("g"), 3U);
 }
