@@ -468,6 +468,16 @@ class Pipeline {
     if (bright != nullptr) {
       const double up = autogate::side_spread(x, bright->position, true);
       lower = bright->position - 1.5 * (std::isfinite(up) ? up : d.bandwidth);
+      // A dimmer CD45 population next to them (blasts, CD45-intermediate progenitors) ends
+      // where the density between the two peaks is lowest: the lymphocytes start there.
+      const autogate::Peak* dimmer = nullptr;
+      for (const auto& p : peaks) {
+        if (p.position < bright->position && (dimmer == nullptr || p.position > dimmer->position)) dimmer = &p;
+      }
+      if (dimmer != nullptr) {
+        const auto w = autogate::window_minimum(x, dimmer->position, bright->position);
+        if (std::isfinite(w.value)) lower = std::max(lower, w.value);
+      }
     } else {
       // No CD45-bright peak of their own: the brightest 1 % of the SSC-low cells.
       lower = std::isfinite(floor45) ? std::max(floor45, autogate::quantile(x, 0.99)) : autogate::quantile(x, 0.99);
@@ -749,18 +759,17 @@ class Pipeline {
     const autogate::Density dd = autogate::estimate_density(upper, dopt);
     const autogate::Peak* best = nullptr;
     const auto peaks = autogate::find_peaks(dd, 0.01);
-    // A CD34+ population peaks beyond every CD34-negative reference (lymphocytes, monocytes):
-    // a bump inside their 99.5th percentiles is their own spread.
-    // The lymphocytes' limit is mirrored from their lower side (median + 2.58 lower SDs),
-    // which the few blasts in a blast-rich tube's lymphocyte gate cannot reach.
+    // A CD34+ population peaks beyond the CD34-negative lymphocytes: a bump inside their
+    // 99.5th percentile is their own spread. Their limit is mirrored from their lower side
+    // (median + 2.58 lower SDs), which the few blasts in a blast-rich tube's lymphocyte
+    // gate cannot reach. (The monocytes' own percentile is no floor: CD45-intermediate
+    // blasts can fall in their gate.)
     double floor = limit;
     if (lymph.size() >= 20) {
       const double median = autogate::quantile(lymph, 0.5);
       const double sd = autogate::side_spread(lymph, median, false);
       if (std::isfinite(sd)) floor = std::max(floor, median + 2.5758 * sd);
     }
-    const auto mono = sample(v, my_refs.monocytes);
-    if (mono.size() >= 50) floor = std::max(floor, autogate::quantile(mono, 0.995));
     for (const auto& p : peaks) {
       if (p.position > std::max(limit + 2 * dd.bandwidth, floor) && (best == nullptr || p.prominence > best->prominence)) best = &p;
     }
@@ -773,7 +782,7 @@ class Pipeline {
                                           "at the SSC-low cells' 99.9th percentile {:.3g}",
                                           above, from, limit, why, t.value));
     };
-    if (best == nullptr) return no_population("form no peak");
+    if (best == nullptr) return no_population(fmt::format("form no peak beyond the CD34-negative references (up to {:.3g})", floor));
     const double peak = best->position;
     // A population is separated from the negatives' tail by a trough (its prominence among
     // the events above the limit); a ripple on the tail is no population.
