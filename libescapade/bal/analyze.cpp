@@ -1,5 +1,6 @@
-// The per-sample escape-risk gating (analyze.hpp): cuts are found stage by stage on the
-// parent's events, then written as one GatingPlan and applied once for the counts.
+// The per-sample escape-risk gating (analyze.hpp): reference populations first, then cuts
+// found stage by stage against them, written as one GatingPlan and applied once for the
+// counts.
 #include "libescapade/bal/analyze.hpp"
 
 #include <boost/math/special_functions/gamma.hpp>

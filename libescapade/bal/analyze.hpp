@@ -1,20 +1,27 @@
 #pragma once
 /// @file
-/// The per-sample escape-risk analysis (issue 5; SPEC.md "Populations"): from one bone-marrow
-/// FCS data set and a panel, with no hand-gating, find singlets → cells (debris and dead
-/// excluded) → CD45+ leukocytes → CD34+ SSC-low progenitors → the CD19 × CD22 quadrant
-/// within CD34+ (pre_escape CD34+CD19−CD22+, b_committed, cd19_only, non_b), and, with CD38,
-/// the HSC-enriched CD34+CD38−CD19− and progenitor CD34+CD38+CD19− compartments (seed 000);
-/// with the sort panel's CD3, CD33 and CD13, the lineage compartments of seed 000 over all
-/// leukocytes: b_lineage CD19+, t_cells CD3+, myeloid (CD33+ or CD13+) CD19−. Markers the
-/// panel lacks (CD22 in the sort panel) leave their populations out.
+/// The per-sample escape-risk analysis (issues 5 and 10; SPEC.md "Populations"): from one
+/// bone-marrow FCS data set and a panel, with no hand-gating, find singlets (FSC-A/FSC-H, or
+/// FSC-W alone) → cells (debris and dead cells out by scatter) → CD45+ leukocytes, and the
+/// CD34+ cells of a CD45-dim SSC-low region → the CD19 × CD22 quadrant within CD34+
+/// (pre_escape CD34+CD19−CD22+, b_committed, cd19_only, non_b); with CD38, the HSC-enriched
+/// CD34+CD38−CD19− and progenitor CD34+CD38+CD19− compartments (seed 000); with the sort
+/// panel's CD3, CD33 and CD13, the lineage compartments of seed 000 over all leukocytes.
+/// Markers the tube lacks leave their populations out, listed in `Analysis::not_measured`.
 ///
-/// Every data-driven cut is an `autogate` threshold kept with its evidence and QC flag; a
-/// reviewer may fix any of them (`AnalysisOptions::overrides`) and the analysis reruns
-/// deterministically, recording that a human set it. The cuts become an ordinary
-/// `gate::GatingPlan` (compensation by the file's spillover, logicle per channel), which is
-/// applied once to give the counts — so what is reported is exactly what the plan, exported
-/// as Gating-ML for a sorter or drawn on a plot, says.
+/// Cuts come from biology, not from the shape of one histogram: reference populations are
+/// found from scatter and CD45 before any cut they serve (granulocytes, lymphocytes, their
+/// CD19− T/NK part, monocytes) and give each marker its negative level; a population above
+/// the reference negatives is never read as negative, and a density valley or a Gaussian
+/// mixture only refines a cut between the levels. Presence of pre-escape cells is judged
+/// against the sample's own blank (CLSI EP17) as well as the fixed LOD.
+///
+/// Every data-driven cut is kept with its evidence and QC flag; a reviewer may fix any of
+/// them (`AnalysisOptions::overrides`) and the analysis reruns deterministically, recording
+/// that a human set it. The cuts become an ordinary `gate::GatingPlan` (compensation by the
+/// file's spillover, logicle per channel), which is applied once to give the counts — so
+/// what is reported is exactly what the plan, exported as Gating-ML for a sorter or drawn on
+/// a plot, says.
 
 #include <cstddef>
 #include <limits>
