@@ -1,6 +1,8 @@
 // escapade info FILE...: what an FCS file holds (HEADER and TEXT only; fast).
 #include <fmt/format.h>
 
+#include <sstream>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -150,7 +152,12 @@ Command add_info(CLI::App& parent) {
                     for (const auto& w : ds.warnings) std::cerr << "escapade info: warning: " << w.message() << '\n';
                   }
                 }
-                if (!args->common.json) print_human(jf, std::cout);
+                if (!args->common.json) {
+                  // Keyword values, names and stains are the file's text: shown, never obeyed.
+                  std::ostringstream text;
+                  print_human(jf, text);
+                  std::cout << printable(text.str());
+                }
                 doc["files"].push_back(std::move(jf));
               } catch (const Error& e) {
                 std::cout.flush();

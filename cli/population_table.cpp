@@ -159,7 +159,7 @@ void PopulationTable::add(const GatedSample& s) {
 
 void PopulationTable::write_tsv(std::ostream& out) const {
   auto line = [&](const std::vector<std::string>& cells) {
-    for (std::size_t k = 0; k < cells.size(); ++k) out << (k ? "\t" : "") << cells[k];
+    for (std::size_t k = 0; k < cells.size(); ++k) out << (k ? "\t" : "") << printable(cells[k]);
     out << '\n';
   };
   line(my_header);

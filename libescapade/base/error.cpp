@@ -16,6 +16,30 @@ std::string_view to_string(ErrorKind kind) noexcept {
   return "unknown";
 }
 
+std::string printable(std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    } else if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      // A C1 control in UTF-8 (CSI U+009B is a one-character escape sequence).
+      const auto d = static_cast<unsigned char>(text[++i]);
+      out += "\\u00";
+      out += hex[d >> 4];
+      out += hex[d & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 std::string format_message(std::string_view source, std::string_view where, std::string_view reason) {
   std::string out;
   out.reserve(source.size() + where.size() + reason.size() + 4);
@@ -28,7 +52,7 @@ std::string format_message(std::string_view source, std::string_view where, std:
     out.append(": ");
   }
   out.append(reason);
-  return out;
+  return printable(out);
 }
 
 Error::Error(ErrorKind kind, std::string source, std::string where, std::string reason)

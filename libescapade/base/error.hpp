@@ -27,6 +27,12 @@ enum class ErrorKind {
   invalid_argument,  ///< a caller passed a value outside the documented range
 };
 
+/// `text` safe to show on a terminal: C0 control characters (but newline and tab), DEL and
+/// the C1 controls U+0080–U+009F become visible escapes (`\x1b`, `\u009b`), so that a file's
+/// keywords or names cannot move the cursor, recolour or retitle the user's terminal. Every
+/// error and warning message goes through it.
+[[nodiscard]] std::string printable(std::string_view text);
+
 /// A short lowercase name of the kind ("format", "io", …), used in JSON output.
 [[nodiscard]] std::string_view to_string(ErrorKind kind) noexcept;
 

@@ -268,3 +268,30 @@ TEST_F(Cli, HugeThreadCountIsClampedWithAWarning) {
   r = run("export " + file + " --to csv --events 10 --threads -3", dir / "err2");
   EXPECT_EQ(r.status, 2);
 }
+
+// Issue 11, case 2: `info` shows an FCS file's names, stains and keyword values without
+// letting escape sequences or BEL through to the terminal.
+TEST_F(Cli, InfoEscapesControlCharactersFromTheFile) {
+  const std::string bytes = escapade::testing::slurp(escapade::testing::data_path("fcs/fcsparser/FACS_Diva/facs_diva_test.fcs"));
+  ASSERT_FALSE(bytes.empty());
+  // Same length replacement inside TEXT: the stain "CD19" of APC-A becomes ESC "[2J" (4 bytes).
+  std::string evil = bytes;
+  const auto at = evil.find("CD19");
+  ASSERT_NE(at, std::string::npos);
+  evil.replace(at, 4, std::string("\x1b[2J"));
+  const auto at2 = evil.find("CD20");
+  ASSERT_NE(at2, std::string::npos);
+  evil.replace(at2, 4, std::string("\x07\x07\x07\x07"));
+  const auto path = dir / "evil.fcs";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << evil;
+  }
+  auto r = run("info " + q(path), dir / "err");
+  ASSERT_EQ(r.status, 0) << slurp(dir / "err");
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
+  EXPECT_EQ(r.out.find('\x07'), std::string::npos);
+  EXPECT_NE(r.out.find("\\x1b[2J"), std::string::npos) << r.out;
+  const std::string err = slurp(dir / "err");
+  EXPECT_EQ(err.find('\x1b'), std::string::npos);
+}
