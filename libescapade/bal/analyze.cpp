@@ -803,6 +803,21 @@ class Pipeline {
     return t;
   }
 
+  // A lone positive population peaking at `mode`: its lower edge (99.5 % of it above), from
+  // its upper side, which no negative reaches.
+  static double lone_positive_edge(const std::vector<double>& x, double mode, double fallback_sd) {
+    constexpr double z = 2.5758293035489;
+    const double up = autogate::side_spread(x, mode, true);
+    return mode - z * (std::isfinite(up) ? up : fallback_sd);
+  }
+
+  // Its cut: the least dense point between the reference negatives' limit and that edge, or
+  // the limit itself when the edge is not above it (a valley refines, never inverts).
+  static double lone_positive_cut(const std::vector<double>& x, double ref, double edge) {
+    const auto w = edge > ref ? autogate::window_minimum(x, ref, edge) : autogate::WindowMinimum{};
+    return std::isfinite(w.value) ? w.value : ref;
+  }
+
   // The cut between a marker's negatives and positives within `members` when they form
   // separate peaks (CD19 on progenitors: absent or bright). The reference negatives' 99.5th
   // percentile says which peaks are negative; the cut is the least dense point between the
@@ -849,10 +864,8 @@ class Pipeline {
                            marker, n->position, ref_text, p->position, w.value, limit, t.value);
       return t;
     }
-    const double up = autogate::side_spread(x, p->position, true);
-    const double edge = p->position - z * (std::isfinite(up) ? up : d.bandwidth);
-    const auto w = edge > ref ? autogate::window_minimum(x, ref, edge) : autogate::WindowMinimum{};
-    t.value = std::isfinite(w.value) ? w.value : ref;
+    const double edge = lone_positive_edge(x, p->position, d.bandwidth);
+    t.value = lone_positive_cut(x, ref, edge);
     t.note = fmt::format("one {} population at {:.3g}, above the {}: positive; cut at the least dense point between that limit and its "
                          "lower edge {:.3g}: {:.3g}",
                          marker, p->position, ref_text, edge, t.value);
@@ -919,12 +932,10 @@ class Pipeline {
     }
     const double ref_median = neg.size() >= 50 ? autogate::quantile(neg, 0.5) : nan;
     if (std::isfinite(ref) && mode > (ref_median + ref) / 2) {
-      const double up = autogate::side_spread(x, mode, true);
-      const double edge = mode - z * (std::isfinite(up) ? up : d.bandwidth);
-      const auto w = edge > ref ? autogate::window_minimum(x, ref, edge) : autogate::WindowMinimum{};
+      const double edge = lone_positive_edge(x, mode, d.bandwidth);
       t.positive_peak = mode;
       t.negative_peak = nan;
-      t.value = std::isfinite(w.value) ? w.value : ref;
+      t.value = lone_positive_cut(x, ref, edge);
       t.note = fmt::format("one {} population peaking at {:.3g}, beyond half-way to the {}: positive; cut at the least dense point "
                            "between that limit and its lower edge {:.3g}: {:.3g}",
                            marker, mode, ref_text, edge, t.value);
