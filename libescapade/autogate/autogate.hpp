@@ -177,6 +177,14 @@ struct WindowMinimum {
 /// 2 values on that side.
 [[nodiscard]] double side_spread(std::span<const double> values, double mode, bool upper);
 
+/// How far a population reaches on one side of its mode: the distance within which 99 % of
+/// the values on that side lie, so that `mode + side_reach(…, false)` is its 99.5th
+/// percentile mirrored from its clean lower side. Unlike 2.5758 × side_spread it assumes no
+/// shape: a logicle-transformed negative population is flat-topped (its linear zone), and
+/// its Gaussian-scaled spread overshoots its real reach by half. Being a far quantile it
+/// needs many events: with fewer than 200 on that side, 2.5758 × side_spread is returned.
+[[nodiscard]] double side_reach(std::span<const double> values, double mode, bool upper);
+
 /// A one-dimensional Gaussian mixture (ascending means), fitted by EM on a fine histogram of
 /// the values (1024 bins between the 0.1st and 99.9th percentiles), so that its cost does not
 /// grow with the events. Several starts (splits at the 5th to 95th percentiles) guard against

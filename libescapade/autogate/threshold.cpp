@@ -372,14 +372,31 @@ WindowMinimum window_minimum(std::span<const double> values, double lo, double h
   return w;
 }
 
-double side_spread(std::span<const double> values, double mode, bool upper) {
+namespace {
+
+// The distances from `mode` of the finite values on one side of it.
+std::vector<double> side_distances(std::span<const double> values, double mode, bool upper) {
   std::vector<double> distances;
   for (const double v : values) {
     if (!std::isfinite(v)) continue;
     if (upper ? v > mode : v < mode) distances.push_back(std::abs(v - mode));
   }
+  return distances;
+}
+
+}  // namespace
+
+double side_spread(std::span<const double> values, double mode, bool upper) {
+  auto distances = side_distances(values, mode, upper);
   if (distances.size() < 2) return std::numeric_limits<double>::quiet_NaN();
   return select_quantile(distances, 0.6827);
+}
+
+double side_reach(std::span<const double> values, double mode, bool upper) {
+  auto distances = side_distances(values, mode, upper);
+  if (distances.size() < 2) return std::numeric_limits<double>::quiet_NaN();
+  if (distances.size() < 200) return 2.5758293035489 * select_quantile(distances, 0.6827);
+  return select_quantile(distances, 0.99);
 }
 
 namespace {

@@ -762,14 +762,14 @@ class Pipeline {
     const auto peaks = autogate::find_peaks(dd, 0.01);
     // A CD34+ population peaks beyond the CD34-negative lymphocytes: a bump inside their
     // 99.5th percentile is their own spread. Their limit is mirrored from their lower side
-    // (median + 2.58 lower SDs), which the few blasts in a blast-rich tube's lymphocyte
+    // (median + their lower side's reach), which the few blasts in a blast-rich tube's lymphocyte
     // gate cannot reach. (The monocytes' own percentile is no floor: CD45-intermediate
     // blasts can fall in their gate.)
     double floor = limit;
     if (lymph.size() >= 20) {
       const double median = autogate::quantile(lymph, 0.5);
-      const double sd = autogate::side_spread(lymph, median, false);
-      if (std::isfinite(sd)) floor = std::max(floor, median + 2.5758 * sd);
+      const double reach = autogate::side_reach(lymph, median, false);
+      if (std::isfinite(reach)) floor = std::max(floor, median + reach);
     }
     for (const auto& p : peaks) {
       if (p.position > std::max(limit + 2 * dd.bandwidth, floor) && (best == nullptr || p.prominence > best->prominence)) best = &p;
@@ -872,6 +872,17 @@ class Pipeline {
     return t;
   }
 
+  // The median of the large cells that carry neither CD19 nor CD22 (monocytes; granulocytes
+  // when a tube has too few monocytes): the autofluorescence no CD19/CD22-negative
+  // progenitor exceeds. NaN when neither population has 50 events.
+  double large_negatives_median(const std::vector<double>& v) const {
+    for (const auto* ref : {&my_refs.monocytes, &my_refs.granulocytes}) {
+      const auto x = sample(v, *ref);
+      if (x.size() >= 50) return autogate::quantile(x, 0.5);
+    }
+    return nan;
+  }
+
   // The cut between a marker's negatives and positives within `members`, from a one- or
   // two-component Gaussian mixture of their values (BIC decides). The negatives' 99.5th
   // percentile is the cut, the positivity rule of a hand-gater's internal negative. The
@@ -922,7 +933,9 @@ class Pipeline {
     // One population (or two that overlap too much to resolve): where its density peaks says
     // what it is. Negatives peak where the reference negatives are centred; a peak beyond
     // half-way from their median to their 99.5th percentile is positive (possibly with a few
-    // negatives beneath its lower side).
+    // negatives beneath its lower side), if it is also brighter than the monocytes are at
+    // their median: progenitors are larger than T/NK cells, and their autofluorescence
+    // alone can carry them half-way, never past the large CD19/CD22-negative cells'.
     const autogate::Density d = autogate::estimate_density(x);
     const auto peaks = autogate::find_peaks(d, 0.02);
     double mode = autogate::quantile(x, 0.5);
@@ -931,14 +944,15 @@ class Pipeline {
       if (p.height > height) height = p.height, mode = p.position;
     }
     const double ref_median = neg.size() >= 50 ? autogate::quantile(neg, 0.5) : nan;
-    if (std::isfinite(ref) && mode > (ref_median + ref) / 2) {
+    const double large = large_negatives_median(v);
+    if (std::isfinite(ref) && mode > (ref_median + ref) / 2 && !(mode <= large)) {
       const double edge = lone_positive_edge(x, mode, d.bandwidth);
       t.positive_peak = mode;
       t.negative_peak = nan;
       t.value = lone_positive_cut(x, ref, edge);
-      t.note = fmt::format("one {} population peaking at {:.3g}, beyond half-way to the {}: positive; cut at the least dense point "
-                           "between that limit and its lower edge {:.3g}: {:.3g}",
-                           marker, mode, ref_text, edge, t.value);
+      t.note = fmt::format("one {} population peaking at {:.3g}, beyond half-way to the {} and above the monocytes' median {:.3g}: "
+                           "positive; cut at the least dense point between that limit and its lower edge {:.3g}: {:.3g}",
+                           marker, mode, ref_text, large, edge, t.value);
       return t;
     }
     const double sd = autogate::side_spread(x, mode, false);
