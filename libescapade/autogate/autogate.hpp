@@ -171,6 +171,12 @@ struct WindowMinimum {
 [[nodiscard]] WindowMinimum window_minimum(std::span<const double> values, double lo, double hi,
                                            const DensityOptions& options = {});
 
+/// Where the values are densest: the highest peak of their density (peaks of at least 2 %
+/// prominence), or their median when the density has no peak. Compare modes with modes: a
+/// dim population on a logicle scale is skewed (its negative side is stretched), so its
+/// mode and median differ by more than the gaps being judged.
+[[nodiscard]] double mode(std::span<const double> values);
+
 /// One side of a population around its mode: the 68.27th percentile of the distances of
 /// the values on that side, which is one SD for a Gaussian (the lower side of a negative
 /// population is free of positives, so its spread is measured there). NaN for fewer than

@@ -372,6 +372,16 @@ WindowMinimum window_minimum(std::span<const double> values, double lo, double h
   return w;
 }
 
+double mode(std::span<const double> values) {
+  const Density d = estimate_density(values);
+  double best = quantile(values, 0.5);
+  double height = -1;
+  for (const auto& p : find_peaks(d, 0.02)) {
+    if (p.height > height) height = p.height, best = p.position;
+  }
+  return best;
+}
+
 namespace {
 
 // The distances from `mode` of the finite values on one side of it.

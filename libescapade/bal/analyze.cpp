@@ -872,13 +872,13 @@ class Pipeline {
     return t;
   }
 
-  // The median of the large cells that carry neither CD19 nor CD22 (monocytes; granulocytes
+  // The mode of the large cells that carry neither CD19 nor CD22 (monocytes; granulocytes
   // when a tube has too few monocytes): the autofluorescence no CD19/CD22-negative
   // progenitor exceeds. NaN when neither population has 50 events.
-  double large_negatives_median(const std::vector<double>& v) const {
+  double large_negatives_mode(const std::vector<double>& v) const {
     for (const auto* ref : {&my_refs.monocytes, &my_refs.granulocytes}) {
       const auto x = sample(v, *ref);
-      if (x.size() >= 50) return autogate::quantile(x, 0.5);
+      if (x.size() >= 50) return autogate::mode(x);
     }
     return nan;
   }
@@ -886,9 +886,12 @@ class Pipeline {
   // The cut between a marker's negatives and positives within `members`, from a one- or
   // two-component Gaussian mixture of their values (BIC decides). The negatives' 99.5th
   // percentile is the cut, the positivity rule of a hand-gater's internal negative. The
-  // reference negatives (T/NK cells for CD19 and CD22) say which side a lone population is on:
-  // a population centred above their 99.5th percentile is positive, never read as negative,
-  // and the cut then sits at the reference's limit or the population's lower edge.
+  // reference negatives (T/NK cells for CD19 and CD22) say what is positive: a population
+  // centred beyond half-way from their mode to their 99.5th percentile, and brighter than
+  // the monocytes' mode (progenitors are larger than T/NK cells, and their autofluorescence
+  // alone can carry them half-way, never past the large CD19/CD22-negative cells'). A
+  // positive population is never read as negative, and a density valley between two
+  // negative populations never makes the brighter one positive.
   autogate::Threshold mixture_cut(const std::vector<double>& v, const std::vector<std::uint8_t>& members,
                                   const std::string& marker) {
     constexpr double z = 2.5758293035489;  // the 99.5th percentile of a standard normal
@@ -908,6 +911,10 @@ class Pipeline {
       t.note = fmt::format("{} events: too few for a {} mixture; cut at the {}", x.size(), marker, ref_text);
       return t;
     }
+    const double ref_mode = neg.size() >= 50 ? autogate::mode(neg) : nan;
+    const double large = large_negatives_mode(v);
+    const auto positive = [&](double centre) { return std::isfinite(ref) && centre > (ref_mode + ref) / 2 && !(centre <= large); };
+    const std::string rule = fmt::format("half-way to the {} and the monocytes' mode {:.3g}", ref_text, large);
     const auto one = autogate::fit_gaussian_mixture(x, 1);
     const auto two = autogate::fit_gaussian_mixture(x, 2);
     const double n = static_cast<double>(x.size());
@@ -915,7 +922,7 @@ class Pipeline {
     const auto& hi = two.components.back();
     const bool separated = two.components.size() == 2 && two.bic < one.bic && hi.mean > lo.mean + z * lo.sd &&
                            lo.weight * n >= 3 && hi.weight * n >= 3;
-    if (separated) {
+    if (separated && positive(hi.mean)) {
       t.negative_peak = lo.mean;
       t.positive_peak = hi.mean;
       if (std::isfinite(ref) && lo.mean > ref) {
@@ -930,36 +937,34 @@ class Pipeline {
                            marker, lo.mean, lo.sd, lo.weight * n, hi.mean, hi.sd, hi.weight * n, two.bic, one.bic, t.value, ref_text);
       return t;
     }
-    // One population (or two that overlap too much to resolve): where its density peaks says
-    // what it is. Negatives peak where the reference negatives are centred; a peak beyond
-    // half-way from their median to their 99.5th percentile is positive (possibly with a few
-    // negatives beneath its lower side), if it is also brighter than the monocytes are at
-    // their median: progenitors are larger than T/NK cells, and their autofluorescence
-    // alone can carry them half-way, never past the large CD19/CD22-negative cells'.
-    const autogate::Density d = autogate::estimate_density(x);
-    const auto peaks = autogate::find_peaks(d, 0.02);
-    double mode = autogate::quantile(x, 0.5);
-    double height = -1;
-    for (const auto& p : peaks) {
-      if (p.height > height) height = p.height, mode = p.position;
+    if (separated) {
+      t.negative_peak = hi.mean;
+      t.value = hi.mean + z * hi.sd;
+      t.note = fmt::format("two {} populations ({:.3g} and {:.3g}, {:.0f}/{:.0f} events), the brighter not beyond {}: both negative; cut "
+                           "at the brighter one's 99.5th percentile {:.3g}",
+                           marker, lo.mean, hi.mean, lo.weight * n, hi.weight * n, rule, t.value);
+      return t;
     }
-    const double ref_median = neg.size() >= 50 ? autogate::quantile(neg, 0.5) : nan;
-    const double large = large_negatives_median(v);
-    if (std::isfinite(ref) && mode > (ref_median + ref) / 2 && !(mode <= large)) {
+    // One population (or two that overlap too much to resolve): where its density peaks says
+    // what it is (possibly with a few negatives beneath a positive's lower side).
+    const autogate::Density d = autogate::estimate_density(x);
+    const double mode = autogate::mode(x);
+    if (positive(mode)) {
       const double edge = lone_positive_edge(x, mode, d.bandwidth);
       t.positive_peak = mode;
       t.negative_peak = nan;
       t.value = lone_positive_cut(x, ref, edge);
-      t.note = fmt::format("one {} population peaking at {:.3g}, beyond half-way to the {} and above the monocytes' median {:.3g}: "
-                           "positive; cut at the least dense point between that limit and its lower edge {:.3g}: {:.3g}",
-                           marker, mode, ref_text, large, edge, t.value);
+      t.note = fmt::format("one {} population peaking at {:.3g}, beyond {}: positive; cut at the least dense point between that limit "
+                           "and its lower edge {:.3g}: {:.3g}",
+                           marker, mode, rule, edge, t.value);
       return t;
     }
     const double sd = autogate::side_spread(x, mode, false);
     t.negative_peak = mode;
     t.value = mode + z * (std::isfinite(sd) ? sd : one.components.front().sd);
-    t.note = fmt::format("one {} population peaking at {:.3g} ({}): negative; cut at its 99.5th percentile {:.3g} from its lower side",
-                         marker, mode, ref_text, t.value);
+    t.note = fmt::format("one {} population peaking at {:.3g}, not beyond {}: negative; cut at its 99.5th percentile {:.3g} from its "
+                         "lower side",
+                         marker, mode, rule, t.value);
     return t;
   }
 
