@@ -154,5 +154,37 @@ TEST(Quantile, RType7) {
   EXPECT_THROW((void)quantile(x, 1.5), InputError);
 }
 
+// The reach of one side: 99 % of a Gaussian side lies within 2.5758 SDs; 99 % of the lower
+// half of a uniform [0, 1] lies within 0.495 of its middle, where 2.5758 × the 68th
+// percentile distance (0.878) overshoots by 77 %. Few values fall back to the Gaussian scale.
+TEST(SideReach, IsTheNinetyNinthPercentileDistanceWhateverTheShape) {
+  for (std::uint64_t seed : {3, 4, 5}) {
+    const auto g = mixture(seed, 200000, 0, 1, 0, 0, 1);
+    EXPECT_NEAR(side_reach(g, 0, false), 2.5758, 0.05);
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(0, 1);
+    std::vector<double> flat(200000);
+    for (auto& v : flat) v = u(rng);
+    EXPECT_NEAR(side_reach(flat, 0.5, false), 0.495, 0.005);
+    EXPECT_NEAR(2.5758 * side_spread(flat, 0.5, false), 0.879, 0.01);
+  }
+  const auto few = mixture(6, 100, 0, 1, 0, 0, 1);
+  EXPECT_DOUBLE_EQ(side_reach(few, 0, false), 2.5758293035489 * side_spread(few, 0, false));
+  EXPECT_TRUE(std::isnan(side_reach(std::vector<double>{1.0}, 0, false)));
+}
+
+// The mode of a skewed sample sits at its density peak, not its median: a log-normal with
+// σ = 0.5 has its mode at e^(−0.25) = 0.779 and its median at 1.
+TEST(Mode, IsTheDensityPeakNotTheMedian) {
+  for (std::uint64_t seed : {7, 8, 9}) {
+    std::mt19937_64 rng(seed);
+    std::lognormal_distribution<double> ln(0, 0.5);
+    std::vector<double> x(100000);
+    for (auto& v : x) v = ln(rng);
+    EXPECT_NEAR(mode(x), std::exp(-0.25), 0.05);
+    EXPECT_NEAR(quantile(x, 0.5), 1.0, 0.02);
+  }
+}
+
 }  // namespace
 }  // namespace escapade::autogate

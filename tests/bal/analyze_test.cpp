@@ -221,6 +221,13 @@ TEST(Analyze, HoldsInWorldsTheDefaultSimulatorNeverMakes) {
   v = {};
   v.b_cell_aplasia = true;
   worlds.push_back({"B-cell aplasia", sim::Phase::remission, v});
+  v = {};
+  v.range_bits = 24;  // negatives flat-topped across the logicle's wide linear zone
+  worlds.push_back({"2^24 range, dominant blasts", sim::Phase::diagnosis, v});
+  v = {};
+  v.normal_cd34_factor = 1.3;  // regenerating myeloid progenitors, autofluorescent in CD22
+  v.no_viability_dye = true;
+  worlds.push_back({"regenerating progenitors, no viability dye", sim::Phase::remission, v});
   const Panel panel = builtin_panel();
   for (const auto& w : worlds) {
     for (std::uint64_t seed : {31, 32}) {
