@@ -66,17 +66,10 @@ Command add_analyze(CLI::App& parent) {
             std::optional<bal::FishResult> fish;
             if (!args->fish.empty()) fish = bal::read_fish_file(args->fish);
             const std::filesystem::path out(args->out);
-            const std::vector<std::string> names{"results.json", "populations.tsv", "sort_gates.xml", "report.html",
-                                                 "report.pdf"};
-            if (!args->force) {
-              for (const auto& n : names) {
-                std::error_code ec;
-                if (std::filesystem::exists(out / n, ec)) {
-                  throw InputError(ErrorKind::io, (out / n).string(), "--out",
-                                   "file exists; use --force to replace it (nothing was written)");
-                }
-              }
-            }
+            // The run's outputs, all or nothing: staged beside --out and moved in together;
+            // --force replaces the whole set, so no file of an earlier run stays beside them.
+            OutputFolder<InputError> outputs(out, {"results.json", "populations.tsv", "sort_gates.xml", "report.html", "report.pdf"},
+                                             args->force);
             fcs::ReadOptions ro;
             ro.data_set = args->dataset;
             ro.num_threads = args->common.threads;
@@ -93,20 +86,20 @@ Command add_analyze(CLI::App& parent) {
             const bal::Analysis a = bal::analyze(ds, panel, args->file, options);
             const auto flags = bal::sample_flags(a, fish ? &*fish : nullptr, tmpl.flags);
             const std::string sample = std::filesystem::path(args->file).filename().string();
-            std::filesystem::create_directories(out);
-            write_file(out / "results.json",
-                       bal::results_json({ds, a, tmpl, panel, fish ? &*fish : nullptr, flags}), args->force);
-            write_file(out / "populations.tsv", bal::populations_tsv(a, sample), args->force);
+            write_file(outputs.staged("results.json"),
+                       bal::results_json({ds, a, tmpl, panel, fish ? &*fish : nullptr, flags}), false);
+            write_file(outputs.staged("populations.tsv"), bal::populations_tsv(a, sample), false);
             // The gates as a cell sorter takes them (Gating-ML 2.0, compensation by the file's
             // spillover, logicle transforms, the CD19 × CD22 quadrant within CD34+).
-            write_file(out / "sort_gates.xml", gate::write_gatingml(a.plan), args->force);
+            write_file(outputs.staged("sort_gates.xml"), gate::write_gatingml(a.plan), false);
             if (!args->no_report) {
               report::SampleReportInput in{ds, a, fish ? &*fish : nullptr, flags, sample, panel.name};
               report::SampleReportOptions ro_report;
               ro_report.num_threads = args->common.threads;
-              report::write_sample_report(report::render_sample_report(in, ro_report), out / "report.html",
-                                          out / "report.pdf", args->force);
+              report::write_sample_report(report::render_sample_report(in, ro_report), outputs.staged("report.html"),
+                                          outputs.staged("report.pdf"), false);
             }
+            outputs.commit();
             if (!args->common.quiet) {
               for (const auto& w : a.warnings) std::cerr << "escapade analyze: warning: " << w.message() << '\n';
               for (const auto& q : a.quality.flags) std::cerr << "escapade analyze: QC: " << q << '\n';

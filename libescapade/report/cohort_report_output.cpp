@@ -889,18 +889,12 @@ CohortReportFiles write_cohort_report(const CohortAnalysis& a, const std::filesy
       files.emplace_back(out.figures.back(), std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
     }
   }
-  if (!options.overwrite) {
-    for (const auto& [path, text] : files) {
-      std::error_code ec;
-      if (fs::exists(path, ec)) throw InputError(ErrorKind::io, path.string(), "", "file exists; not overwritten");
-    }
-  }
-  for (const fs::path& sub : {dir, dir / "tables", dir / "figures"}) {
-    std::error_code ec;
-    fs::create_directories(sub, ec);
-    if (ec) throw InputError(ErrorKind::io, sub.string(), "", "cannot create the folder: " + ec.message());
-  }
-  for (const auto& [path, text] : files) write_file<InputError>(path, text, options.overwrite);
+  // All or nothing: staged beside `dir` and moved in together (base/file_io.hpp).
+  std::vector<std::string> names;
+  for (const auto& f : files) names.push_back(fs::relative(f.first, dir).generic_string());
+  OutputFolder<InputError> folder(dir, names, options.overwrite);
+  for (std::size_t i = 0; i < files.size(); ++i) write_file<InputError>(folder.staged(names[i]), files[i].second, false);
+  folder.commit();
   return out;
 }
 

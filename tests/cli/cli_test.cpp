@@ -295,3 +295,41 @@ TEST_F(Cli, InfoEscapesControlCharactersFromTheFile) {
   const std::string err = slurp(dir / "err");
   EXPECT_EQ(err.find('\x1b'), std::string::npos);
 }
+
+// Issue 11, cases 1 and 9 through the commands: `export -o out.csv` with links planted at the
+// output and beside it writes no file it was not given, and `analyze --force --no-report`
+// into an earlier run's folder leaves no report of that run beside the new results.
+TEST_F(Cli, OutputsNeverFollowPlantedLinksAndForceReplacesTheWholeSet) {
+  const auto fcs = dir / "s.fcs";
+  auto sim = run("simulate sample -q -o " + q(fcs) + " --phase remission --events 20000 --seed 12", dir / "err");
+  ASSERT_EQ(sim.status, 0) << slurp(dir / "err");
+  std::ofstream(dir / "victim") << "precious";
+  for (int pid = ::getpid(); pid < ::getpid() + 400; ++pid) {
+    std::filesystem::create_symlink(dir / "victim", dir / ("out.csv.part-" + std::to_string(pid)));
+  }
+  auto exp = run("export -q " + q(fcs) + " --events 5 -o " + q(dir / "out.csv"), dir / "err");
+  ASSERT_EQ(exp.status, 0) << slurp(dir / "err");
+  EXPECT_EQ(slurp(dir / "victim"), "precious");
+  EXPECT_FALSE(std::filesystem::is_symlink(dir / "out.csv"));
+  std::filesystem::create_symlink(dir / "victim", dir / "linked.csv");
+  EXPECT_EQ(run("export -q " + q(fcs) + " --events 5 -o " + q(dir / "linked.csv"), dir / "err").status, 3);
+  EXPECT_EQ(slurp(dir / "victim"), "precious");
+
+  const auto out = dir / "out";
+  ASSERT_EQ(run("analyze -q " + q(fcs) + " --out " + q(out), dir / "err").status, 0) << slurp(dir / "err");
+  ASSERT_TRUE(std::filesystem::exists(out / "report.html"));
+  auto again = run("analyze -q --no-report --force " + q(fcs) + " --out " + q(out), dir / "err");
+  ASSERT_EQ(again.status, 0) << slurp(dir / "err");
+  EXPECT_TRUE(std::filesystem::exists(out / "results.json"));
+  EXPECT_FALSE(std::filesystem::exists(out / "report.html"));
+  EXPECT_FALSE(std::filesystem::exists(out / "report.pdf"));
+  // A run that fails (here: an unknown panel marker) leaves the earlier outputs as they were.
+  std::ofstream(dir / "panel.toml") << "[panel]\nname = \"x\"\n[markers.CD7]\naliases = [\"CD7\"]\n";
+  const std::string before = slurp(out / "results.json");
+  EXPECT_EQ(run("analyze -q --force " + q(fcs) + " --panel " + q(dir / "panel.toml") + " --out " + q(out), dir / "err").status, 6);
+  EXPECT_EQ(slurp(out / "results.json"), before);
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const auto name = e.path().filename().string();
+    if (name.rfind("out.part-", 0) == 0) ADD_FAILURE() << "staging folder left behind: " << name;
+  }
+}
