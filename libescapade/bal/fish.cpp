@@ -332,6 +332,17 @@ FishResult parse_fish(std::string_view tsv, std::string_view source, const FishO
     if (header_line == 0) {  // the header
       header_line = line_no;
       const std::string where = fmt::format("line {}", line_no);
+      const auto known = [&](std::string_view cell) {
+        const std::string name = normalize(cell);
+        return std::any_of(k_columns.begin(), k_columns.end(), [&](const ColumnName& c) { return c.name == name; });
+      };
+      if (std::none_of(cells.begin(), cells.end(), known)) {
+        // Not a FISH table at all (a wrong path, say): nothing of it is quoted.
+        std::string accepted;
+        for (const auto& c : k_columns) accepted += (accepted.empty() ? "" : ", ") + std::string(c.name);
+        throw InputError(ErrorKind::format, src, where,
+                         fmt::format("not a FISH table: its first line names none of the columns {} (is the file tab-separated?)", accepted));
+      }
       for (const auto cell : cells) {
         const std::string name = normalize(cell);
         if (name.empty()) {  // a trailing tab of a spreadsheet export
@@ -343,7 +354,7 @@ FishResult parse_fish(std::string_view tsv, std::string_view source, const FishO
           std::string accepted;
           for (const auto& c : k_columns) accepted += (accepted.empty() ? "" : ", ") + std::string(c.name);
           throw InputError(ErrorKind::format, src, where,
-                           fmt::format("unknown column \"{}\" (accepted: {}; is the file tab-separated?)", trim(cell), accepted));
+                           fmt::format("unknown column \"{}\" (accepted: {}; is the file tab-separated?)", excerpt(trim(cell)), accepted));
         }
         if (it->column != Column::ignored && std::find(columns.begin(), columns.end(), it->column) != columns.end()) {
           throw InputError(ErrorKind::format, src, where, fmt::format("column \"{}\" is given twice", it->name));
@@ -398,17 +409,17 @@ FishResult parse_fish(std::string_view tsv, std::string_view source, const FishO
     } else if (auto c = parse_compartment(compartment_cell)) {
       call.compartment = *c;
     } else {
-      problem(fmt::format("unknown compartment \"{}\" (accepted: {})", compartment_cell, accepted_compartments()));
+      problem(fmt::format("unknown compartment \"{}\" (accepted: {})", excerpt(compartment_cell), accepted_compartments()));
     }
     if (probe_cell.empty()) problem("probe is empty");
     const auto scored = parse_count(scored_cell);
     const auto positive = parse_count(positive_cell);
     if (!scored) {
-      problem(fmt::format("nuclei_scored \"{}\" is not a whole number", scored_cell));
+      problem(fmt::format("nuclei_scored \"{}\" is not a whole number", excerpt(scored_cell)));
     } else if (*scored == 0) {
       problem("nuclei_scored is 0 (leave out a compartment with no nuclei)");
     }
-    if (!positive) problem(fmt::format("nuclei_positive \"{}\" is not a whole number", positive_cell));
+    if (!positive) problem(fmt::format("nuclei_positive \"{}\" is not a whole number", excerpt(positive_cell)));
     if (scored && positive && *positive > *scored) {
       problem(fmt::format("nuclei_positive {} exceeds nuclei_scored {}", *positive, *scored));
     }
@@ -417,9 +428,9 @@ FishResult parse_fish(std::string_view tsv, std::string_view source, const FishO
     if (!cutoff_cell.empty()) {
       row_cutoff = parse_fraction(cutoff_cell);
       if (!row_cutoff) {
-        problem(fmt::format("cutoff \"{}\" is not a number", cutoff_cell));
+        problem(fmt::format("cutoff \"{}\" is not a number", excerpt(cutoff_cell)));
       } else if (!(*row_cutoff >= 0 && *row_cutoff < 1)) {
-        problem(fmt::format("cutoff {} is not a fraction in [0, 1) (write 0.015 or 1.5% for one and a half percent)", cutoff_cell));
+        problem(fmt::format("cutoff {} is not a fraction in [0, 1) (write 0.015 or 1.5% for one and a half percent)", excerpt(cutoff_cell)));
       }
     }
     std::optional<ControlData> row_controls;
@@ -429,8 +440,8 @@ FishResult parse_fish(std::string_view tsv, std::string_view source, const FishO
       } else {
         const auto fp = parse_count(fp_cell);
         const auto cn = parse_count(cn_cell);
-        if (!fp) problem(fmt::format("false_positives_in_controls \"{}\" is not a whole number", fp_cell));
-        if (!cn) problem(fmt::format("control_nuclei \"{}\" is not a whole number", cn_cell));
+        if (!fp) problem(fmt::format("false_positives_in_controls \"{}\" is not a whole number", excerpt(fp_cell)));
+        if (!cn) problem(fmt::format("control_nuclei \"{}\" is not a whole number", excerpt(cn_cell)));
         if (fp && cn) {
           if (*cn == 0 || *fp > *cn) {
             problem(fmt::format("{} false positives in {} control nuclei is not a validation", *fp, *cn));
@@ -444,7 +455,7 @@ FishResult parse_fish(std::string_view tsv, std::string_view source, const FishO
       const auto t = parse_transcript(transcript_cell);
       if (!t) {
         problem(fmt::format("unknown transcript \"{}\" (accepted: P190, e1a2, minor, m-bcr; P210, e13a2, e14a2, b2a2, b3a2, "
-                            "major, M-bcr; unknown, NA)", transcript_cell));
+                            "major, M-bcr; unknown, NA)", excerpt(transcript_cell)));
       } else if (*t != Transcript::unknown) {
         if (transcript && transcript->first != *t) {
           problem(fmt::format("transcript {} contradicts {} of line {}", to_string(*t), to_string(transcript->first),

@@ -40,6 +40,23 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+std::string excerpt(std::string_view text, std::size_t max_bytes) {
+  bool cut = false;
+  if (text.size() > max_bytes) {
+    std::size_t end = max_bytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80) --end;  // not inside a character
+    text = text.substr(0, end);
+    cut = true;
+  }
+  std::string out;
+  for (const char c : printable(text)) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else out += c;
+  }
+  return cut ? out + "…" : out;
+}
+
 std::string format_message(std::string_view source, std::string_view where, std::string_view reason) {
   std::string out;
   out.reserve(source.size() + where.size() + reason.size() + 4);

@@ -33,6 +33,13 @@ enum class ErrorKind {
 /// error and warning message goes through it.
 [[nodiscard]] std::string printable(std::string_view text);
 
+/// A short quote of a value read from a user's file, for an error about that value: at most
+/// `max_bytes` bytes (cut at a UTF-8 character boundary, "…" appended) with newlines, tabs
+/// and control characters escaped. A message quotes a file's content only through this,
+/// and only once the file has parsed as the kind expected (a header with a known column),
+/// so that naming the wrong file never copies its lines to a terminal or a database.
+[[nodiscard]] std::string excerpt(std::string_view text, std::size_t max_bytes = 40);
+
 /// A short lowercase name of the kind ("format", "io", …), used in JSON output.
 [[nodiscard]] std::string_view to_string(ErrorKind kind) noexcept;
 

@@ -236,6 +236,17 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
     if (header_line == 0) {
       header_line = line_no;
       const std::string where = fmt::format("line {}", line_no);
+      const auto known = [&](std::string_view cell) {
+        const std::string name = normalize(cell);
+        return std::any_of(k_columns.begin(), k_columns.end(), [&](const ColumnName& c) { return c.name == name; });
+      };
+      if (std::none_of(cells.begin(), cells.end(), known)) {
+        // Not a manifest at all (a wrong path, say): nothing of it is quoted.
+        std::string accepted;
+        for (const auto& c : k_columns) accepted += (accepted.empty() ? "" : ", ") + std::string(c.name);
+        throw InputError(ErrorKind::format, src, where,
+                         fmt::format("not a cohort manifest: its first line names none of the columns {} (is it tab-separated?)", accepted));
+      }
       for (std::size_t i = 0; i < cells.size(); ++i) {
         const std::string name = normalize(cells[i]);
         if (name.empty() && i + 1 == cells.size() && i > 0) break;  // a trailing tab
@@ -244,7 +255,7 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
           std::string accepted;
           for (const auto& c : k_columns) accepted += (accepted.empty() ? "" : ", ") + std::string(c.name);
           throw InputError(ErrorKind::format, src, where,
-                           fmt::format("unknown column \"{}\" (columns: {})", std::string(trim(cells[i])), accepted));
+                           fmt::format("unknown column \"{}\" (columns: {})", excerpt(trim(cells[i])), accepted));
         }
         if (it->column != Column::ignored && std::find(columns.begin(), columns.end(), it->column) != columns.end()) {
           throw InputError(ErrorKind::format, src, where, fmt::format("column \"{}\" is given twice", it->name));
@@ -299,12 +310,12 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
       row.day = ph->day;
     } else {
       errs.push_back(fmt::format("unknown phase \"{}\" (diagnosis, remission|cr, relapse, pre_therapy, "
-                                 "day30_car_t, post_therapy_day_N)", row.phase_text));
+                                 "day30_car_t, post_therapy_day_N)", excerpt(row.phase_text)));
     }
     if (const auto th = parse_therapy(cell(Column::therapy))) {
       row.therapy = *th;
     } else {
-      errs.push_back(fmt::format("unknown therapy \"{}\" (car_t, blinatumomab, none)", std::string(cell(Column::therapy))));
+      errs.push_back(fmt::format("unknown therapy \"{}\" (car_t, blinatumomab, none)", excerpt(cell(Column::therapy))));
     }
     if (const auto fish = cell(Column::fish); !fish.empty()) {
       row.fish = resolve(base, fish);
@@ -316,7 +327,7 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
     if (const auto truth = cell(Column::truth); !truth.empty()) row.truth = resolve(base, truth);
     if (const auto t = cell(Column::sample_time_months); !t.empty()) {
       row.sample_time_months = parse_number(t);
-      if (!row.sample_time_months) errs.push_back(fmt::format("sample_time_months \"{}\" is not a number", std::string(t)));
+      if (!row.sample_time_months) errs.push_back(fmt::format("sample_time_months \"{}\" is not a number", excerpt(t)));
     }
 
     // Patient-level values: parse here, check agreement below.
@@ -325,14 +336,14 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
       if (const auto v = bal::parse_transcript(t)) {
         if (*v != bal::Transcript::unknown) here.transcript = Seen<bal::Transcript>{*v, line_no, std::string(t)};
       } else {
-        errs.push_back(fmt::format("unknown transcript \"{}\" (P190, P210, unknown)", std::string(t)));
+        errs.push_back(fmt::format("unknown transcript \"{}\" (P190, P210, unknown)", excerpt(t)));
       }
     }
     if (const auto t = cell(Column::relapse); !t.empty()) {
       if (const auto v = parse_relapse(t)) {
         here.relapse = Seen<Relapse>{*v, line_no, std::string(t)};
       } else {
-        errs.push_back(fmt::format("unknown relapse \"{}\" (none, cd19pos, cd19neg)", std::string(t)));
+        errs.push_back(fmt::format("unknown relapse \"{}\" (none, cd19pos, cd19neg)", excerpt(t)));
       }
     }
     auto months = [&](Column c, std::string_view name, std::optional<Seen<double>>& out) {
@@ -340,7 +351,7 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
       if (t.empty()) return;
       const auto v = parse_number(t);
       if (!v) {
-        errs.push_back(fmt::format("{} \"{}\" is not a number", name, std::string(t)));
+        errs.push_back(fmt::format("{} \"{}\" is not a number", name, excerpt(t)));
       } else if (*v < 0) {
         errs.push_back(fmt::format("{} {} is negative", name, std::string(t)));
       } else {
@@ -353,7 +364,7 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
       if (const auto v = parse_bool(t)) {
         here.death = Seen<bool>{*v, line_no, std::string(t)};
       } else {
-        errs.push_back(fmt::format("death_in_remission \"{}\" is not 0/1", std::string(t)));
+        errs.push_back(fmt::format("death_in_remission \"{}\" is not 0/1", excerpt(t)));
       }
     }
 
@@ -371,8 +382,8 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
       auto agree = [&](auto& stored, const auto& now, std::string_view name) {
         if (!now) return;
         if (stored && stored->value != now->value) {
-          errs.push_back(fmt::format("{} \"{}\" disagrees with \"{}\" on line {} for patient {}", name, now->text,
-                                     stored->text, stored->line, row.patient));
+          errs.push_back(fmt::format("{} \"{}\" disagrees with \"{}\" on line {} for patient {}", name, excerpt(now->text),
+                                     excerpt(stored->text), stored->line, excerpt(row.patient)));
         } else if (!stored) {
           stored = now;
         }

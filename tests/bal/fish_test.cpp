@@ -375,3 +375,29 @@ TEST(ReadFishFile, MissingFileIsAnIoError) {
 }
 
 }  // namespace
+
+namespace {
+
+// Issue 11, case 3: a FISH path that names some other file (a manifest row's `fish` pointing
+// at a system file) once had that file's first line copied into the error. Nothing of a file
+// that is not a FISH table is quoted, and a bad cell of a real one is quoted short and escaped.
+TEST(FishTable, ErrorsQuoteNothingOfAFileThatIsNotOne) {
+  const std::string secret = "root:x:0:0:SECRET-LINE:/root:/bin/bash\ndaemon:x:1:1::/:/usr/sbin/nologin\n";
+  const auto e = error_of([&] { (void)bal::parse_fish(secret, "/etc/passwd"); });
+  const std::string m = e.what();
+  EXPECT_EQ(m.find("SECRET"), std::string::npos) << m;
+  EXPECT_EQ(m.find("root:x"), std::string::npos) << m;
+  EXPECT_NE(m.find("not a FISH table"), std::string::npos) << m;
+  EXPECT_NE(m.find("/etc/passwd"), std::string::npos) << m;
+
+  const std::string long_cell(300, 'q');
+  const auto bad = error_of([&] {
+    (void)bal::parse_fish("compartment\tprobe\tnuclei_scored\tnuclei_positive\t" + long_cell + "\n", "fish.tsv");
+  });
+  const std::string b = bad.what();
+  EXPECT_NE(b.find("unknown column"), std::string::npos) << b;
+  EXPECT_EQ(b.find(long_cell), std::string::npos) << b;
+  EXPECT_LT(b.size(), 400u) << b;
+}
+
+}  // namespace

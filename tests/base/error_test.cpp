@@ -28,3 +28,20 @@ TEST(Printable, ErrorsAndWarningsCarryNoControlSequences) {
 
 }  // namespace
 }  // namespace escapade
+
+namespace escapade {
+namespace {
+
+// Issue 11, case 3: a value quoted from a user's file is short and cannot carry a line break
+// or a control sequence.
+TEST(Excerpt, IsShortEscapedAndCutAtACharacter) {
+  EXPECT_EQ(excerpt("P190"), "P190");
+  EXPECT_EQ(excerpt("a\tb\nc\x1b[2J"), "a\\tb\\nc\\x1b[2J");
+  const std::string long_line(500, 'x');
+  EXPECT_EQ(excerpt(long_line), std::string(40, 'x') + "…");
+  // "é" is two bytes; a cut inside it backs up to the character's start.
+  EXPECT_EQ(excerpt(std::string(39, 'a') + "é", 40), std::string(39, 'a') + "…");
+}
+
+}  // namespace
+}  // namespace escapade

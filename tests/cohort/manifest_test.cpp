@@ -144,3 +144,21 @@ TEST(Manifest, MissingFilesAreRowErrors) {
 
 }  // namespace
 }  // namespace escapade::cohort
+
+namespace escapade::cohort {
+namespace {
+
+// Issue 11, case 3, for manifests: a path to some other file quotes none of its content.
+TEST(Manifest, ErrorsQuoteNothingOfAFileThatIsNotOne) {
+  try {
+    (void)parse_manifest("root:x:0:0:SECRET-LINE:/root:/bin/bash\n", "/etc/passwd", "/", no_files);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    EXPECT_EQ(m.find("SECRET"), std::string::npos) << m;
+    EXPECT_NE(m.find("not a cohort manifest"), std::string::npos) << m;
+  }
+}
+
+}  // namespace
+}  // namespace escapade::cohort
