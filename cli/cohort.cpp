@@ -84,6 +84,11 @@ int run_cohort_run(const RunArgs& a, bool threads_given) {
     throw;
   }
   if (bar_open) std::fputc('\n', stderr);
+  if (s.other_parameter_sets > 0 && !a.common.quiet) {
+    std::cerr << "escapade cohort run: warning: " << s.other_parameter_sets
+              << " complete sample(s) in the database were analysed with other parameters (another panel?); `cohort report` "
+                 "will not mix them until they are analysed again with one panel\n";
+  }
   if (a.common.json) {
     nlohmann::json j = {{"db", a.db},
                         {"samples", s.total},
@@ -94,6 +99,7 @@ int run_cohort_run(const RunArgs& a, bool threads_given) {
                         {"stored_not_in_manifest", s.stored_not_in_manifest},
                         {"skipped_rows", manifest.skipped.size()},
                         {"parameters_hash", s.parameters_hash},
+                        {"other_parameter_sets", s.other_parameter_sets},
                         {"seconds", s.seconds}};
     std::cout << j.dump(2) << '\n';
   } else {
@@ -111,6 +117,7 @@ struct ReportArgs {
   std::string out;
   std::optional<double> reference;
   bool force = false;
+  bool allow_mixed_parameters = false;
 };
 
 int write_cohort_report_files(const std::string& db, const std::string& out, const report::CohortReportOptions& o,
@@ -195,6 +202,8 @@ Command add_cohort(CLI::App& parent) {
                   "frequency)")
       ->check(CLI::NonNegativeNumber);
   rep->add_flag("--force", rp->force, "replace existing report files");
+  rep->add_flag("--allow-mixed-parameters", rp->allow_mixed_parameters,
+                "report samples analysed with different parameter sets (panels) together");
   add_common_options(*rep, rp->common);
 
   return {app, [run, r, rep, rp]() {
@@ -203,6 +212,7 @@ Command add_cohort(CLI::App& parent) {
               report::CohortReportOptions o;
               o.reference_pct = rp->reference;
               o.overwrite = rp->force;
+              o.allow_mixed_parameters = rp->allow_mixed_parameters;
               o.generated = "escapade cohort report --db " + rp->db;
               return write_cohort_report_files(rp->db, rp->out, o, rp->common.json, rp->common.quiet);
             }

@@ -67,6 +67,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -269,6 +270,8 @@ class Store {
   [[nodiscard]] int schema_version() const;
   /// Every stored sample, ordered by patient and sample id.
   [[nodiscard]] std::vector<StoredSample> samples() const;
+  /// Complete samples per analysis parameter set (`samples.parameters_hash`).
+  [[nodiscard]] std::map<std::string, std::size_t> parameter_sets() const;
   /// Every patient's outcome and transcript, ordered by id.
   [[nodiscard]] std::vector<Patient> patients() const;
   /// Every population of every complete sample, ordered by patient, sample, name.
@@ -340,6 +343,9 @@ struct RunSummary {
   std::size_t not_started = 0;   ///< left for later by `max_samples`
   std::size_t stored_not_in_manifest = 0;  ///< samples in the database the manifest no longer lists
   std::string parameters_hash;
+  /// Complete samples in the database analysed with another parameter set than this run's
+  /// (a concurrent run with another panel, or an earlier one): a report refuses to mix them.
+  std::size_t other_parameter_sets = 0;
   double seconds = 0;        ///< wall time of the run
   /// "12 samples: 10 analysed, 2 skipped, 0 failed in 3.1 s".
   [[nodiscard]] std::string summary() const;

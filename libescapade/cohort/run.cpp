@@ -347,6 +347,11 @@ std::string_view to_string(SampleOutcome outcome) noexcept {
 std::string RunSummary::summary() const {
   std::string s = fmt::format("{} samples: {} analysed, {} skipped, {} failed", total, analysed, skipped, failed);
   if (not_started > 0) s += fmt::format(", {} left for the next run", not_started);
+  if (other_parameter_sets > 0) {
+    s += fmt::format("; {} complete sample(s) in the database were analysed with other parameters (another panel?), "
+                     "and a cohort report will not mix them",
+                     other_parameter_sets);
+  }
   return s + fmt::format(" in {:.1f} s", seconds);
 }
 
@@ -493,6 +498,9 @@ RunSummary run_cohort(const Manifest& manifest, const std::filesystem::path& db_
   if (writer_error) std::rethrow_exception(writer_error);
   if (worker_error) std::rethrow_exception(worker_error);
   summary.not_started = summary.total - summary.analysed - summary.skipped - summary.failed;
+  for (const auto& [hash, n] : store.parameter_sets()) {
+    if (hash != phash) summary.other_parameter_sets += n;
+  }
   summary.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return summary;
 }

@@ -222,6 +222,14 @@ std::vector<StoredSample> Store::samples() const {
   return out;
 }
 
+std::map<std::string, std::size_t> Store::parameter_sets() const {
+  detail::Stmt s(my_impl->db,
+                 "SELECT COALESCE(parameters_hash, ''), COUNT(*) FROM samples WHERE status = 'complete' GROUP BY 1");
+  std::map<std::string, std::size_t> out;
+  while (s.step()) out[s.text(0)] = static_cast<std::size_t>(s.int64(1));
+  return out;
+}
+
 std::vector<Patient> Store::patients() const {
   detail::Stmt s(my_impl->db,
                  "SELECT patient, transcript, relapse, time_months, death_in_remission, last_followup_months FROM patients "

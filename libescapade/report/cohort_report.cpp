@@ -489,6 +489,28 @@ std::string CohortAnalysis::summary() const {
   return fmt::format("CohortAnalysis({} samples, {} patients)", samples_complete, patients);
 }
 
+namespace {
+
+// The complete samples' numbers are comparable only when one parameter set (panel, limits)
+// produced them all: two concurrent runs with different panels, or a rerun with another
+// panel that stopped part-way, leave a database split between sets.
+void check_one_parameter_set(const CohortData& data, const CohortReportOptions& options) {
+  if (options.allow_mixed_parameters) return;
+  std::map<std::string, std::size_t> sets;
+  for (const auto& s : data.samples) {
+    if (s.status == "complete") ++sets[s.parameters_hash];
+  }
+  if (sets.size() <= 1) return;
+  std::string list;
+  for (const auto& [hash, n] : sets) list += fmt::format("{}{} ({} samples)", list.empty() ? "" : ", ", hash.empty() ? "unrecorded" : hash, n);
+  throw InputError(ErrorKind::structure, data.database, "samples.parameters_hash",
+                   fmt::format("the complete samples were analysed with {} different parameter sets: {}; run `escapade cohort "
+                               "run` again with one panel to bring them to one set, or pass --allow-mixed-parameters",
+                               sets.size(), list));
+}
+
+}  // namespace
+
 CohortAnalysis analyze_cohort(const CohortData& data, const CohortReportOptions& options) {
   if (!(options.trend_fold > 1) || !std::isfinite(options.trend_fold)) {
     throw InputError(ErrorKind::invalid_argument, data.database, "trend_fold",
@@ -504,6 +526,7 @@ CohortAnalysis analyze_cohort(const CohortData& data, const CohortReportOptions&
                        fmt::format("{} must be a finite time >= 0", t));
     }
   }
+  check_one_parameter_set(data, options);
   CohortAnalysis a;
   a.database = data.database;
   a.population = options.population;

@@ -77,6 +77,9 @@ struct CohortReportOptions {
   std::string generated;
   /// Replace existing output files; false refuses (naming the first that exists).
   bool overwrite = false;
+  /// Report samples analysed with different parameter sets (panels, limits) together. False
+  /// refuses such a database: their numbers are not comparable.
+  bool allow_mixed_parameters = false;
 };
 
 /// One phase group of the frequency analysis.
@@ -239,7 +242,9 @@ struct CohortData {
 
 /// Computes every analysis from stored results. Pure; thread-safe.
 /// @throws InputError(invalid_argument) if no complete sample has the population, or an
-///         option is out of range (trend_fold ≤ 1, a negative or non-finite reference).
+///         option is out of range (trend_fold ≤ 1, a negative or non-finite reference);
+///         InputError(structure) if the complete samples were analysed with different
+///         parameter sets and `allow_mixed_parameters` is false.
 [[nodiscard]] CohortAnalysis analyze_cohort(const CohortData& data, const CohortReportOptions& options = {});
 /// Reads the store (samples, patients, populations) and computes every analysis.
 /// @throws StoreError if the store cannot be read; as the overload above.

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "libescapade/cohort/cohort.hpp"
+#include "libescapade/report/cohort_report.hpp"
 #include "libescapade/sim/sim.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -303,6 +304,43 @@ TEST_F(CohortRun, KilledAtAnyMomentResumesToTheUninterruptedResult) {
   EXPECT_GE(interrupted, 2u);
   // And at least one kill left some samples finished and some not.
   EXPECT_GE(partial, 1u);
+}
+
+}  // namespace
+}  // namespace escapade::cohort
+
+namespace escapade::cohort {
+namespace {
+
+// Issue 11, case 7: a run with one panel stopped part-way, then a run with another panel
+// stopped part-way, once left the samples split between two parameter sets, and the cohort
+// report mixed them without a word. The run now says so, and the report refuses unless asked.
+TEST_F(CohortRun, AReportNeverMixesParameterSetsUnlessAsked) {
+  const Manifest m = read_manifest(manifest_path);
+  const fs::path db = dir / "mixed.db";
+  RunOptions a = options();
+  a.max_samples = 3;
+  const RunSummary first = run_cohort(m, db, a);
+  EXPECT_EQ(first.other_parameter_sets, 0u);
+  RunOptions b = options();
+  b.panel.prefer_area = !a.panel.prefer_area;  // another parameter set
+  b.max_samples = 2;
+  const RunSummary second = run_cohort(m, db, b);
+  ASSERT_NE(second.parameters_hash, first.parameters_hash);
+  EXPECT_GT(second.other_parameter_sets, 0u);
+  EXPECT_NE(second.summary().find("other parameters"), std::string::npos) << second.summary();
+  const Store store = Store::open(db, {.read_only = true});
+  EXPECT_EQ(store.parameter_sets().size(), 2u);
+  try {
+    (void)report::analyze_cohort(store);
+    ADD_FAILURE() << "a mixed database was reported";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::structure);
+    EXPECT_NE(std::string(e.what()).find("2 different parameter sets"), std::string::npos) << e.what();
+  }
+  report::CohortReportOptions mixed;
+  mixed.allow_mixed_parameters = true;
+  EXPECT_NO_THROW((void)report::analyze_cohort(store, mixed));
 }
 
 }  // namespace
