@@ -106,6 +106,7 @@ struct Reference {
   double lymph_ssc_max = inf;     ///< the lymphoid SSC region's top (half-way to granulocytes)
   double mono_cd45 = inf;         ///< above the lymphoid SSC, monocytes are brighter than this
   std::vector<std::uint8_t> granulocytes, lymphocytes, monocytes, tnk;
+  double tnk_cd19_max = nan;  ///< the lymphocytes' CD19 split: T/NK cells lie below it
   std::string evidence;
 };
 
@@ -252,9 +253,12 @@ class Pipeline {
 
   // Records a cut found by `t` (or overridden) on dimension `d` from `population`.
   double record(const std::string& name, const gate::Dimension& d, const std::string& population,
-                const autogate::Threshold& t) {
+                const autogate::Threshold& t, std::vector<std::string> references = {}) {
     Cut c;
     c.name = name;
+    // Only references that are gates of the plan (found, and drawable in the report).
+    std::erase_if(references, [&](const std::string& id) { return !my_a.plan.has_population(id); });
+    c.references = std::move(references);
     c.channel = d.channel.empty() ? d.label() : d.channel;
     c.population = population;
     c.method = t.method;
@@ -496,6 +500,7 @@ class Pipeline {
     o.max_depth = 0.7;
     const autogate::Threshold b = autogate::valley_threshold(l19, o);
     for (std::size_t e = 0; e < v19.size(); ++e) r.tnk[e] = r.tnk[e] != 0 && v19[e] < b.value;
+    r.tnk_cd19_max = b.value;
   }
 
   // The reference populations as gates of the plan (on CD45 × SSC within the singlets
@@ -516,6 +521,14 @@ class Pipeline {
     };
     if (std::isfinite(r.cd45_bright) && std::isfinite(r.lymph_ssc_max)) {
       add("ref_lymphocytes", "lymphocytes (reference: no CD34)", {{d45, r.cd45_bright, inf}, {ssc, -inf, r.lymph_ssc_max}});
+    }
+    if (std::isfinite(r.tnk_cd19_max) && count(r.tnk) >= 50 && my_a.plan.has_population("ref_lymphocytes")) {
+      // T/NK cells: the lymphocytes below their own CD19 split, the negative reference for
+      // CD19 and CD22.
+      gate::Interval below{marker_dimension("CD19")};
+      below.max = r.tnk_cd19_max;
+      my_a.plan.add_gate({"ref_t_nk", "ref_lymphocytes", "T/NK cells (reference: no CD19, no CD22)", gate::RectangleGate{{below}}});
+      my_reference_gates.push_back("ref_t_nk");
     }
     if (std::isfinite(r.mono_cd45)) {
       add("ref_monocytes", "monocytes (reference: no CD34)", {{d45, r.mono_cd45, inf}, {ssc, r.lymph_ssc_max, r.ssc_max}});
@@ -548,7 +561,7 @@ class Pipeline {
         "least dense FSC {:.4g} between half and 85% of the lymphocytes' FSC {:.4g} (density {:.2f} of the window's "
         "highest): dead cells and cell fragments below",
         t.value, lymph_fsc, w.density_ratio);
-    const double cut = record("dead_fsc", fsc, "singlets without debris", t);
+    const double cut = record("dead_fsc", fsc, "singlets without debris", t, {"ref_lymphocytes"});
     my_fsc_min = std::max(my_fsc_min, cut);
     for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] >= cut;
     return out;
@@ -635,7 +648,7 @@ class Pipeline {
               ? fmt::format("2 SDs below the granulocytes' SSC peak {:.3g} (lymphoid/blast peak {:.3g}); {}", my_refs.ssc_granulocytes,
                             my_refs.ssc_low, my_refs.evidence)
               : fmt::format("no granulocyte population: no SSC limit; {}", my_refs.evidence);
-    const double ssc_cut = record("SSC_low", ssc, "cells", st);
+    const double ssc_cut = record("SSC_low", ssc, "cells", st, {"ref_granulocytes"});
     // CD34+ progenitors and blasts are CD45-dim or negative: the CD45-bright cells
     // (lymphocytes, hematogones late in maturation, monocytes) carry no CD34, and leaving
     // them out keeps their spillover spread in the CD34 detector out of the CD34+ gate
@@ -650,7 +663,7 @@ class Pipeline {
     bt.note = std::isfinite(my_refs.cd45_bright)
                   ? fmt::format("the lower CD45 edge of the lymphocytes (CD45-bright, no CD34): {:.3g}", my_refs.cd45_bright)
                   : std::string("no lymphocytes found: no CD45 limit");
-    const double bright = record("CD45_bright", d45, "cells", bt);
+    const double bright = record("CD45_bright", d45, "cells", bt, {"ref_lymphocytes"});
     std::vector<std::uint8_t> low = parent, region = parent;
     for (std::size_t e = 0; e < low.size(); ++e) {
       low[e] = parent[e] != 0 && s[e] < ssc_cut;
@@ -672,7 +685,8 @@ class Pipeline {
     const auto& v = values(d);
     // The cut is found among all SSC-low cells (the CD45-bright negatives mark where the
     // negatives end) and applied within the CD45-dim region.
-    const double cut = record("CD34", d, "cells below the granulocytes' SSC", cd34_cut(v, low));
+    const double cut = record("CD34", d, "cells below the granulocytes' SSC", cd34_cut(v, low),
+                              {count(my_refs.lymphocytes) >= 20 ? "ref_lymphocytes" : "ref_granulocytes"});
     gate::Interval i34{d};
     i34.min = cut;
     my_cd34_intervals = {i34};
@@ -872,6 +886,9 @@ class Pipeline {
     return t;
   }
 
+  // The plan id of the internal negative reference for CD19 and CD22 (my_negatives).
+  std::string negatives_id() const { return count(my_refs.tnk) >= 50 ? "ref_t_nk" : "ref_granulocytes"; }
+
   // The mode of the large cells that carry neither CD19 nor CD22 (monocytes; granulocytes
   // when a tube has too few monocytes): the autofluorescence no CD19/CD22-negative
   // progenitor exceeds. NaN when neither population has 50 events.
@@ -1046,7 +1063,7 @@ class Pipeline {
     if (!has("CD3") && !has("CD33") && !has("CD13")) return;
     const gate::Dimension d19 = marker_dimension("CD19");
     const auto& v19 = values(d19);
-    const double c19 = record("B_lineage_CD19", d19, "leukocytes", positive_cut(v19, leukocytes));
+    const double c19 = record("B_lineage_CD19", d19, "leukocytes", positive_cut(v19, leukocytes), {negatives_id()});
     gate::Interval pos19{d19};
     pos19.min = c19;
     gate::Interval neg19{d19};
@@ -1139,7 +1156,8 @@ class Pipeline {
     const gate::Dimension d19 = marker_dimension("CD19");
     const auto& v19 = values(d19);
     const double c19 = record("CD19", d19, "CD34+ SSC-low",
-                              my_options.negative_control ? control_cut(d19, "cd34", {}) : split_cut(v19, cd34, "CD19"));
+                              my_options.negative_control ? control_cut(d19, "cd34", {}) : split_cut(v19, cd34, "CD19"),
+                              my_options.negative_control ? std::vector<std::string>{} : std::vector<std::string>{negatives_id(), "ref_monocytes"});
     my_cd34 = cd34;
     std::vector<std::uint8_t> cd19neg = cd34;
     for (std::size_t e = 0; e < cd19neg.size(); ++e) cd19neg[e] = cd19neg[e] != 0 && v19[e] < c19;
@@ -1175,7 +1193,8 @@ class Pipeline {
     const auto& v22 = values(d22);
     const double c22 = record("CD22", d22, "CD34+ CD19−",
                               my_options.negative_control ? control_cut(d22, "cd34", {{d19, c19}})
-                                                          : mixture_cut(v22, cd19neg, "CD22"));
+                                                          : mixture_cut(v22, cd19neg, "CD22"),
+                              my_options.negative_control ? std::vector<std::string>{} : std::vector<std::string>{negatives_id(), "ref_monocytes"});
     gate::QuadrantGate q;
     q.id = "cd19_cd22";
     q.parent = "cd34";

@@ -81,6 +81,9 @@ struct Cut {
   bool overridden = false; ///< fixed by the template or a reviewer (see set_by)
   std::string set_by;      ///< FixedCut::set_by when overridden
   double found = 0;        ///< the data-driven value, even when overridden
+  /// The reference populations (plan ids: "ref_lymphocytes", "ref_t_nk", …) whose events set
+  /// or bounded the cut, found independently of it; empty when the cut used none.
+  std::vector<std::string> references;
 };
 
 /// How a count compares with the limits.

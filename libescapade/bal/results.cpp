@@ -70,6 +70,10 @@ std::string results_json(const SampleResults& r) {
              {"flags", q.flags}};
   json cuts = json::array();
   for (const auto& c : a.cuts) {
+    json refs = json::array();
+    for (const auto& id : c.references) {
+      refs.push_back({{"population", id}, {"name", a.plan.name(id)}, {"events", a.result.count(id)}});
+    }
     cuts.push_back({{"name", c.name},
                     {"channel", c.channel},
                     {"population", c.population},
@@ -80,7 +84,8 @@ std::string results_json(const SampleResults& r) {
                     {"evidence", c.evidence},
                     {"weak", c.weak},
                     {"set_by_human", c.overridden && c.set_by.rfind("reviewer", 0) == 0},
-                    {"set_by", c.set_by}});
+                    {"set_by", c.set_by},
+                    {"references", refs}});
   }
   j["gates"] = cuts;
   j["denominators"] = {{"leukocytes", a.leukocytes}, {"cd34", a.cd34}};

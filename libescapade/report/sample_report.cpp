@@ -164,13 +164,15 @@ class FigureMaker {
       if (auto f = marker_plot("CD34", "SSC-A", "blast_region", "CD34+ SSC-low within the CD45-dim SSC-low region", {"cd34"},
                                {"CD34"})) {
         out.push_back(std::move(*f));
+        add_reference_plots(out, "CD34", "SSC-A", {"cd34"}, {"CD34"});
       }
     }
     if (has_pop("pre_escape")) {
-      if (auto f = marker_plot("CD19", "CD22", "cd34", "CD19 × CD22 quadrant within CD34+",
-                               {"pre_escape", "b_committed", "cd19_only", "non_b"}, {"CD19", "CD22"})) {
+      const std::vector<std::string> quadrants{"pre_escape", "b_committed", "cd19_only", "non_b"};
+      if (auto f = marker_plot("CD19", "CD22", "cd34", "CD19 × CD22 quadrant within CD34+", quadrants, {"CD19", "CD22"})) {
         f->note = "Percentages are of CD34+ SSC-low events. pre_escape is the upper-left quadrant (CD19−CD22+).";
         out.push_back(std::move(*f));
+        add_reference_plots(out, "CD19", "CD22", quadrants, {"CD19", "CD22"});
       }
     }
     if (has_pop("hsc") && has_pop("progenitor")) {
@@ -311,16 +313,64 @@ class FigureMaker {
   }
 
   void reference_evidence(GatingFigure& f) const {
-    const auto line = [&](std::string_view id, std::string_view what) {
-      if (!my_a.plan.has_population(id)) return;
-      f.evidence.push_back(fmt::format("{}: {} events — {}", my_a.plan.name(id), count_text(my_a.result.count(id)), what));
-    };
-    line("ref_lymphocytes",
-         "the CD45-brightest SSC-low cells. They carry no CD34: the CD34 cut lies above them, and the CD45-dim region "
-         "below them. Their CD19− part (T/NK cells) is the negative reference for CD19 and CD22");
-    line("ref_monocytes", "CD45-bright, SSC between lymphocytes and granulocytes: kept out of the CD45-dim region");
-    line("ref_granulocytes", "the highest-SSC peak, at least 3× the lymphoid SSC: the SSC-low limit lies 2 SDs below it");
+    for (const char* id : {"ref_lymphocytes", "ref_monocytes", "ref_granulocytes"}) {
+      if (!my_a.plan.has_population(id)) continue;
+      f.evidence.push_back(fmt::format("{}: {} events — {}", my_a.plan.name(id), count_text(my_a.result.count(id)), reference_role(id)));
+    }
     f.note = "Found from scatter and CD45 alone, before any cut they serve.";
+  }
+
+  // What each reference population is, for the evidence of the plots that show it.
+  static std::string_view reference_role(std::string_view id) {
+    if (id == "ref_lymphocytes") {
+      return "the CD45-brightest SSC-low cells. They carry no CD34: the CD34 cut lies above them, and the CD45-dim region "
+             "below them. Their CD19− part (T/NK cells) is the negative reference for CD19 and CD22";
+    }
+    if (id == "ref_t_nk") {
+      return "the lymphocytes below their own CD19 split, which carry neither CD19 nor CD22: a CD19 or CD22 population counts "
+             "as positive only beyond half-way from their mode to their 99.5th percentile, and a cut never falls inside them";
+    }
+    if (id == "ref_monocytes") {
+      return "CD45-bright, SSC between lymphocytes and granulocytes: kept out of the CD45-dim region. Large cells without "
+             "CD19 or CD22, so their autofluorescence bounds what a negative progenitor can reach";
+    }
+    if (id == "ref_granulocytes") return "the highest-SSC peak, at least 3× the lymphoid SSC: the SSC-low limit lies 2 SDs below it";
+    return "";
+  }
+
+  // For the cuts `cut_names` drawn on x × y, one plot per reference population they used: its
+  // events on the same axes with the same gates, so a reader sees where the cut lies against
+  // cells known to be negative (the labels name the gates; the counts are the main plot's).
+  void add_reference_plots(std::vector<GatingFigure>& out, std::string_view x_entry, std::string_view y_entry,
+                           const std::vector<std::string>& gates, const std::vector<std::string>& cut_names) {
+    std::vector<std::string> refs;
+    std::string cuts_text;
+    for (const auto& name : cut_names) {
+      const bal::Cut* c = find_cut(my_a, name);
+      if (c == nullptr || c->references.empty()) continue;
+      cuts_text += (cuts_text.empty() ? "" : " and ") + c->name;
+      for (const auto& r : c->references) {
+        if (std::find(refs.begin(), refs.end(), r) == refs.end()) refs.push_back(r);
+      }
+    }
+    for (const auto& r : refs) {
+      if (!my_a.plan.has_population(r)) continue;
+      const std::string title = fmt::format("Reference for the {} cut{}: {} on {} × {}", cuts_text,
+                                            cuts_text.find(" and ") == std::string::npos ? "" : "s", my_a.plan.name(r), x_entry,
+                                            y_entry);
+      auto f = marker_plot(x_entry, y_entry, r, title, gates, {});
+      if (!f) continue;
+      f->plot.title = my_a.plan.name(r);
+      for (GateOutline& o : f->plot.gates) {
+        const bal::PopulationCount* p = my_a.find(o.id);
+        o.name = p != nullptr ? p->name : my_a.plan.name(o.id);
+        o.count = 0;
+        o.percent = nan;
+      }
+      f->evidence.push_back(fmt::format("{}: {} events — {}", my_a.plan.name(r), count_text(my_a.result.count(r)), reference_role(r)));
+      f->note = "The gates are drawn where the analysis cut; the events are the reference population's only.";
+      out.push_back(std::move(*f));
+    }
   }
 
   // A plot of two markers (or a marker and SSC) on the plan's own dimensions.

@@ -84,6 +84,10 @@ NpyArray read_npy(const std::filesystem::path& path) {
       std::int64_t v;
       std::memcpy(&v, p + 8 * i, 8);
       flat[i] = static_cast<double>(v);
+    } else if (kind == 'i' && width == 2) {
+      std::int16_t v;
+      std::memcpy(&v, p + 2 * i, 2);
+      flat[i] = static_cast<double>(v);
     } else {
       throw std::runtime_error(path.string() + ": unsupported dtype");
     }

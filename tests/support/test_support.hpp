@@ -21,7 +21,7 @@ struct NpyArray {
   double at(std::size_t r, std::size_t c) const { return values[r * cols + c]; }
 };
 
-/// Reads a little-endian float64/float32/int64 .npy (C or Fortran order) into doubles.
+/// Reads a little-endian float64/float32/int64/int16 .npy (C or Fortran order) into doubles.
 NpyArray read_npy(const std::filesystem::path& path);
 /// Reads a headerless little-endian float64 dump with `cols` columns (row-major).
 NpyArray read_raw_f64(const std::filesystem::path& path, std::size_t cols);
