@@ -218,10 +218,20 @@ TEST_F(SampleReport, ImagesDecodeAsPngs) {
 }
 
 TEST_F(SampleReport, GatingSequenceHasEveryStepInOrder) {
-  // The simulated BD panel has FSC-A/FSC-H, SSC-A and CD38: all seven plots.
-  ASSERT_EQ(figures->size(), 7U);
-  const std::array<std::string, 7> steps{"1. Singlets", "2. Debris", "3. Reference populations", "4. CD45+ leukocytes",
-                                         "5. CD34+ SSC-low", "6. CD19 × CD22", "7. CD38 × CD19"};
+  // The simulated BD panel has FSC-A/FSC-H, SSC-A and CD38: all seven gating plots, and the
+  // references of the CD34 cut (lymphocytes) and of the CD19 and CD22 cuts (T/NK cells and
+  // monocytes) on their cuts' axes.
+  ASSERT_EQ(figures->size(), 10U);
+  const std::array<std::string, 10> steps{"1. Singlets",
+                                          "2. Debris",
+                                          "3. Reference populations",
+                                          "4. CD45+ leukocytes",
+                                          "5. CD34+ SSC-low",
+                                          "6. Reference for the CD34 cut: lymphocytes",
+                                          "7. CD19 × CD22",
+                                          "8. Reference for the CD19 and CD22 cuts: T/NK cells",
+                                          "9. Reference for the CD19 and CD22 cuts: monocytes",
+                                          "10. CD38 × CD19"};
   for (std::size_t i = 0; i < steps.size(); ++i) {
     EXPECT_EQ((*figures)[i].step.rfind(steps[i], 0), 0U) << (*figures)[i].step;
     EXPECT_FALSE((*figures)[i].evidence.empty()) << (*figures)[i].step;
@@ -235,8 +245,28 @@ TEST_F(SampleReport, GatingSequenceHasEveryStepInOrder) {
   }
 }
 
+// Each reference plot shows the reference population's own events on its cut's axes, with
+// the gates drawn but no counts (the counts belong to the gates' own parents).
+TEST_F(SampleReport, ReferencePlotsShowTheReferencesOfEachCut) {
+  for (const auto& c : analysis->cuts) {
+    for (const auto& r : c.references) {
+      if (c.name != "CD34" && c.name != "CD19" && c.name != "CD22") continue;
+      const auto f = std::find_if(figures->begin(), figures->end(), [&](const report::GatingFigure& g) {
+        return contains(g.step, "Reference for the") && contains(g.step, c.name) && contains(g.step, analysis->plan.name(r));
+      });
+      ASSERT_NE(f, figures->end()) << c.name << " " << r;
+      EXPECT_EQ(f->plot.histogram.total, analysis->result.count(r)) << f->step;
+      EXPECT_FALSE(f->plot.gates.empty()) << f->step;
+      for (const auto& g : f->plot.gates) EXPECT_TRUE(std::isnan(g.percent)) << f->step;
+    }
+  }
+  const auto cd22 = std::find_if(analysis->cuts.begin(), analysis->cuts.end(), [](const bal::Cut& c) { return c.name == "CD22"; });
+  ASSERT_NE(cd22, analysis->cuts.end());
+  EXPECT_NE(std::find(cd22->references.begin(), cd22->references.end(), "ref_t_nk"), cd22->references.end());
+}
+
 TEST_F(SampleReport, GatesDrawnCarryTheAnalysisCounts) {
-  const report::GatingFigure& q = (*figures)[5];
+  const report::GatingFigure& q = (*figures)[6];
   ASSERT_EQ(q.plot.gates.size(), 4U);
   EXPECT_EQ(q.plot.histogram.total, analysis->cd34);
   std::size_t sum = 0;
