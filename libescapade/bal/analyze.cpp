@@ -937,8 +937,14 @@ class Pipeline {
     const double n = static_cast<double>(x.size());
     const auto& lo = two.components.front();
     const auto& hi = two.components.back();
+    // A negative population broadened by spillover spreading (a bright CD34 signal spilling
+    // into CD22) is flat-topped on the logicle scale, and a mixture splits it into a lower and
+    // an upper half. Real negatives sit where the reference negatives do: a lower component
+    // below the reference's lower limit (its 99.5th percentile mirrored below its mode) is the
+    // lower half of one broad population, not a population of its own.
+    const double ref_floor = std::isfinite(ref) ? 2 * ref_mode - ref : -inf;
     const bool separated = two.components.size() == 2 && two.bic < one.bic && hi.mean > lo.mean + z * lo.sd &&
-                           lo.weight * n >= 3 && hi.weight * n >= 3;
+                           lo.weight * n >= 3 && hi.weight * n >= 3 && lo.mean >= ref_floor;
     if (separated && positive(hi.mean)) {
       t.negative_peak = lo.mean;
       t.positive_peak = hi.mean;
