@@ -779,10 +779,16 @@ class Pipeline {
     // (median + their lower side's reach), which the few blasts in a blast-rich tube's lymphocyte
     // gate cannot reach. (The monocytes' own percentile is no floor: CD45-intermediate
     // blasts can fall in their gate.)
+    // With few lymphocytes (a blast-rich tube) the lower side is too few events for its far
+    // quantile, and its Gaussian-scaled spread overshoots; the upper side then gives a second
+    // estimate, their 95th percentile scaled as for a Gaussian (2.5758/1.6449), and the
+    // tighter of the two stands (blasts above the 95th percentile would widen the upper
+    // estimate, never narrow it).
     double floor = limit;
     if (lymph.size() >= 20) {
       const double median = autogate::quantile(lymph, 0.5);
-      const double reach = autogate::side_reach(lymph, median, false);
+      double reach = autogate::side_reach(lymph, median, false);
+      if (lymph.size() < 400) reach = std::min(reach, 2.5758293035489 / 1.6448536269514722 * (limit - median));
       if (std::isfinite(reach)) floor = std::max(floor, median + reach);
     }
     for (const auto& p : peaks) {
