@@ -1,7 +1,10 @@
 // escapade gate FILE... --gatingml G.xml: apply a Gating-ML 2.0 gating to FCS files and
 // print one row per sample × population.
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <iostream>
+#include <map>
 
 #include "cli/common.hpp"
 #include "cli/population_table.hpp"
@@ -47,11 +50,20 @@ Command add_gate(CLI::App& parent) {
             const gate::GatingPlan plan = gate::read_gatingml_file(args->gatingml);
             if (!args->events.empty()) {
               std::error_code ec;
+              std::map<std::filesystem::path, std::string> written;  // output → the input it is for
               for (const auto& f : args->files) {
                 const auto target = events_path(args->events, f, args->files.size());
                 if (std::filesystem::equivalent(target, f, ec)) {
                   throw InputError(ErrorKind::invalid_argument, target.string(), "--events",
                                    "is an input file; inputs are never overwritten");
+                }
+                // Two inputs of one name in different folders would write one output twice:
+                // refused before anything is written, naming both.
+                if (const auto [it, fresh] = written.emplace(target, f); !fresh) {
+                  throw InputError(ErrorKind::invalid_argument, target.string(), "--events",
+                                   fmt::format("both {} and {} would be written here (inputs of the same name); gate them "
+                                               "into separate --events folders",
+                                               it->second, f));
                 }
               }
               if (args->files.size() > 1) std::filesystem::create_directories(args->events);

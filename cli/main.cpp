@@ -1,6 +1,7 @@
 // escapade: the command-line front end. A dispatcher plus one file per command
 // (STYLE §9); all domain logic lives in libescapade.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <vector>
 
@@ -38,6 +39,14 @@ int main(int argc, char** argv) {
     std::cout.flush();
     std::cerr << name << ": " << e.what() << '\n';
     return exit_code(e.kind());
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A folder or file operation the library left unwrapped (a read-only target, a file where
+    // a folder should be): an io failure naming the path, as every other io error.
+    std::cout.flush();
+    const escapade::Error io(escapade::ErrorKind::io, e.path1().string(), "",
+                             e.code().message() + (e.path2().empty() ? "" : " (" + e.path2().string() + ")"));
+    std::cerr << name << ": " << io.what() << '\n';
+    return exit_code(io.kind());
   } catch (const std::bad_alloc&) {
     std::cout.flush();
     std::cerr << name << ": out of memory\n";

@@ -326,7 +326,11 @@ class Reader {
 
   // Re-raises an error of the plan, comp or transform code as a GatingMlError with the line.
   // `current` is the element being read (its place when the error does not name another).
-  [[noreturn]] void rethrow(const Error& e, const std::pair<const Element*, std::string>* current) const {
+  [[noreturn]] void rethrow(const Error& error, const std::pair<const Element*, std::string>* current) const {
+    // A value the plan or a transform refuses came from the file: bad content (format), not
+    // a bad argument of the caller's.
+    const Error e(error.kind() == ErrorKind::invalid_argument ? ErrorKind::format : error.kind(), error.source(), error.where(),
+                  error.reason());
     const std::string& inner = e.where();
     if (current != nullptr && (inner.empty() || inner == current->second)) {
       fail(e.kind(), where_of(*current->first, current->second), e.reason());

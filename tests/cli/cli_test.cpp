@@ -333,3 +333,51 @@ TEST_F(Cli, OutputsNeverFollowPlantedLinksAndForceReplacesTheWholeSet) {
     if (name.rfind("out.part-", 0) == 0) ADD_FAILURE() << "staging folder left behind: " << name;
   }
 }
+
+// Issue 11, case 10: two inputs of one name in different folders once overwrote one
+// membership file with the other (with --force) or failed half-way (without). Refused up
+// front, naming both, with nothing written.
+TEST_F(Cli, GateRefusesTwoInputsThatWouldWriteOneOutput) {
+  for (const char* sub : {"a", "b"}) {
+    std::filesystem::create_directories(dir / sub);
+    std::filesystem::copy_file(escapade::testing::data_path("fcs/fcsparser/FACS_Diva/facs_diva_test.fcs"), dir / sub / "x.fcs");
+  }
+  std::ofstream(dir / "g.xml") << R"(<?xml version="1.0" encoding="UTF-8"?>
+<gating:Gating-ML xmlns:gating="http://www.isac-net.org/std/Gating-ML/v2.0/gating"
+  xmlns:data-type="http://www.isac-net.org/std/Gating-ML/v2.0/datatypes">
+  <gating:RectangleGate gating:id="r">
+    <gating:dimension gating:min="0"><data-type:fcs-dimension data-type:name="FSC-A"/></gating:dimension>
+  </gating:RectangleGate>
+</gating:Gating-ML>)";
+  auto r = run("gate -q " + q(dir / "a" / "x.fcs") + " " + q(dir / "b" / "x.fcs") + " --gatingml " + q(dir / "g.xml") +
+                   " --events " + q(dir / "ev") + " --force",
+               dir / "err");
+  EXPECT_EQ(r.status, 2);
+  const std::string err = slurp(dir / "err");
+  EXPECT_NE(err.find((dir / "a" / "x.fcs").string()), std::string::npos) << err;
+  EXPECT_NE(err.find((dir / "b" / "x.fcs").string()), std::string::npos) << err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "ev" / "x.gated.fcs"));
+}
+
+// Issue 11, case 18: a bad value inside a Gating-ML file is bad content (exit 4, as in a
+// FlowJo workspace), not a bad command line (2); a filesystem failure is io (3), naming the
+// path, never "filesystem error" with exit 1.
+TEST_F(Cli, BadContentAndFilesystemFailuresHaveTheirExitStatus) {
+  std::ofstream(dir / "bad.xml") << R"(<?xml version="1.0" encoding="UTF-8"?>
+<gating:Gating-ML xmlns:gating="http://www.isac-net.org/std/Gating-ML/v2.0/gating"
+  xmlns:data-type="http://www.isac-net.org/std/Gating-ML/v2.0/datatypes">
+  <gating:RectangleGate gating:id="r">
+    <gating:dimension gating:min="5" gating:max="1"><data-type:fcs-dimension data-type:name="FSC-A"/></gating:dimension>
+  </gating:RectangleGate>
+</gating:Gating-ML>)";
+  const auto fcs = escapade::testing::data_path("fcs/fcsparser/FACS_Diva/facs_diva_test.fcs");
+  auto bad = run("gate -q " + q(fcs) + " --gatingml " + q(dir / "bad.xml"), dir / "err");
+  EXPECT_EQ(bad.status, 4) << slurp(dir / "err");
+  EXPECT_NE(slurp(dir / "err").find("bad.xml"), std::string::npos) << slurp(dir / "err");
+  // A file where the --out folder should be.
+  std::ofstream(dir / "taken") << "x";
+  auto fs_err = run("analyze -q --no-report " + q(fcs) + " --out " + q(dir / "taken" / "sub"), dir / "err");
+  EXPECT_EQ(fs_err.status, 3) << slurp(dir / "err");
+  EXPECT_EQ(slurp(dir / "err").find("filesystem error"), std::string::npos) << slurp(dir / "err");
+  EXPECT_NE(slurp(dir / "err").find("taken"), std::string::npos) << slurp(dir / "err");
+}
