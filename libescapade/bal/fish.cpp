@@ -510,16 +510,9 @@ FishResult parse_fish(std::string_view tsv, std::string_view source, const FishO
 
   if (header_line == 0) throw InputError(ErrorKind::format, src, "", "no header line (the table is empty)");
   if (!problems.empty()) {
-    std::vector<std::size_t> bad_lines;
-    std::string reason;
-    for (const auto& [line, text] : problems) {
-      if (bad_lines.empty() || bad_lines.back() != line) bad_lines.push_back(line);
-      reason += (reason.empty() ? "" : "; ") + fmt::format("line {}: {}", line, text);
-    }
-    std::string where = bad_lines.size() == 1 ? "line " : "lines ";
-    for (std::size_t k = 0; k < bad_lines.size(); ++k) where += (k ? ", " : "") + std::to_string(bad_lines[k]);
-    throw InputError(ErrorKind::format, src, where,
-                     fmt::format("{} problem{} in the FISH table: {}", problems.size(), problems.size() == 1 ? "" : "s", reason));
+    const LineProblems p = summarize_line_problems(problems);
+    throw InputError(ErrorKind::format, src, p.where,
+                     fmt::format("{} problem{} in the FISH table: {}", problems.size(), problems.size() == 1 ? "" : "s", p.reason));
   }
   if (result.calls.empty()) {
     throw InputError(ErrorKind::format, src, fmt::format("line {}", header_line), "the table has a header but no rows");

@@ -57,6 +57,22 @@ std::string excerpt(std::string_view text, std::size_t max_bytes) {
   return cut ? out + "…" : out;
 }
 
+LineProblems summarize_line_problems(const std::vector<std::pair<std::size_t, std::string>>& problems, std::size_t max_listed) {
+  std::vector<std::size_t> lines;
+  for (const auto& p : problems) {
+    if (lines.empty() || lines.back() != p.first) lines.push_back(p.first);
+  }
+  LineProblems out;
+  out.where = lines.size() == 1 ? "line " : "lines ";
+  for (std::size_t i = 0; i < lines.size() && i < max_listed; ++i) out.where += (i == 0 ? "" : ", ") + std::to_string(lines[i]);
+  if (lines.size() > max_listed) out.where += " … and " + std::to_string(lines.size() - max_listed) + " more";
+  for (std::size_t i = 0; i < problems.size() && i < max_listed; ++i) {
+    out.reason += (i == 0 ? "" : "; ") + ("line " + std::to_string(problems[i].first) + ": " + problems[i].second);
+  }
+  if (problems.size() > max_listed) out.reason += "; … and " + std::to_string(problems.size() - max_listed) + " more";
+  return out;
+}
+
 std::string format_message(std::string_view source, std::string_view where, std::string_view reason) {
   std::string out;
   out.reserve(source.size() + where.size() + reason.size() + 4);

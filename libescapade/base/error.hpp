@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace escapade {
@@ -39,6 +40,17 @@ enum class ErrorKind {
 /// and only once the file has parsed as the kind expected (a header with a known column),
 /// so that naming the wrong file never copies its lines to a terminal or a database.
 [[nodiscard]] std::string excerpt(std::string_view text, std::size_t max_bytes = 40);
+
+/// Where and why for problems found on several lines of one file, bounded: the first
+/// `max_listed` problems in full, then "… and N more" (a million bad rows must not become a
+/// 100 MB message). `where` lists their distinct lines ("lines 2, 5, 9, … and 999,991
+/// more"); `reason` each problem as "line L: text", joined by "; ".
+struct LineProblems {
+  std::string where;
+  std::string reason;
+};
+[[nodiscard]] LineProblems summarize_line_problems(const std::vector<std::pair<std::size_t, std::string>>& problems,
+                                                   std::size_t max_listed = 20);
 
 /// A short lowercase name of the kind ("format", "io", …), used in JSON output.
 [[nodiscard]] std::string_view to_string(ErrorKind kind) noexcept;

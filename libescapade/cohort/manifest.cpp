@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <map>
+#include <set>
 
 #include "libescapade/base/file_io.hpp"
 #include "libescapade/cohort/cohort.hpp"
@@ -353,7 +354,7 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
       if (!v) {
         errs.push_back(fmt::format("{} \"{}\" is not a number", name, excerpt(t)));
       } else if (*v < 0) {
-        errs.push_back(fmt::format("{} {} is negative", name, std::string(t)));
+        errs.push_back(fmt::format("{} {} is negative", name, excerpt(t)));
       } else {
         out = Seen<double>{*v, line_no, std::string(t)};
       }
@@ -371,7 +372,7 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
     if (!row.patient.empty() && !row.sample.empty()) {
       const auto key = std::make_pair(row.patient, row.sample);
       if (const auto it = seen_samples.find(key); it != seen_samples.end()) {
-        errs.push_back(fmt::format("sample {} of patient {} is already on line {}", row.sample, row.patient, it->second));
+        errs.push_back(fmt::format("sample {} of patient {} is already on line {}", excerpt(row.sample), excerpt(row.patient), it->second));
       } else {
         seen_samples.emplace(key, line_no);
       }
@@ -412,22 +413,18 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
     if (options.skip_bad_rows) {
       for (const auto& [line, reason] : problems) m.skipped.push_back({src, fmt::format("line {}", line), reason + "; row skipped"});
     } else {
-      std::string where = problems.size() == 1 ? "line " : "lines ";
-      std::string reason;
-      for (std::size_t i = 0; i < problems.size(); ++i) {
-        where += (i == 0 ? "" : ", ") + std::to_string(problems[i].first);
-        reason += fmt::format("{}line {}: {}", i == 0 ? "" : "; ", problems[i].first, problems[i].second);
-      }
-      throw InputError(ErrorKind::format, src, where,
-                       fmt::format("{} bad row{}: {}", problems.size(), problems.size() == 1 ? "" : "s", reason));
+      const LineProblems p = summarize_line_problems(problems);
+      throw InputError(ErrorKind::format, src, p.where,
+                       fmt::format("{} bad row{}: {}", problems.size(), problems.size() == 1 ? "" : "s", p.reason));
     }
   }
   if (m.rows.empty()) throw InputError(ErrorKind::format, src, fmt::format("line {}", header_line), "no sample rows");
 
-  // Patients whose every row was skipped are dropped with them.
+  // Patients whose every row was skipped are dropped with them (one pass: linear in rows).
+  std::set<std::string_view> with_rows;
+  for (const auto& r : m.rows) with_rows.insert(r.patient);
   for (const auto& id : patient_order) {
-    const bool has_row = std::any_of(m.rows.begin(), m.rows.end(), [&](const ManifestRow& r) { return r.patient == id; });
-    if (!has_row) continue;
+    if (!with_rows.contains(id)) continue;
     const PatientAcc& a = acc[id];
     Patient p;
     p.id = id;

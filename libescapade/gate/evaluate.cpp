@@ -699,6 +699,7 @@ GatingResult apply(const GatingPlan& plan, const EventMatrix& events, const Appl
   GatingResult result;
   result.my_events = n;
   result.my_ids = plan.populations();
+  for (std::size_t k = 0; k < result.my_ids.size(); ++k) result.my_index.emplace(result.my_ids[k], k);
   for (const auto& id : result.my_ids) result.my_parents.push_back(plan.parent(id));
   result.my_memberships.assign(result.my_ids.size(), Membership(n));
 
@@ -747,9 +748,7 @@ std::vector<std::size_t> Membership::indices() const {
 }
 
 std::size_t GatingResult::index(std::string_view id) const {
-  for (std::size_t k = 0; k < my_ids.size(); ++k) {
-    if (my_ids[k] == id) return k;
-  }
+  if (const auto it = my_index.find(id); it != my_index.end()) return it->second;
   throw GateTreeError(ErrorKind::reference, "", gate_where(id), "no population of this result has this id");
 }
 

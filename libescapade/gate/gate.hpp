@@ -317,6 +317,7 @@ class GatingResult {
 
   std::size_t my_events = 0;
   std::vector<std::string> my_ids;
+  std::map<std::string, std::size_t, std::less<>> my_index;  // id → position in my_ids (lookups in log time)
   std::vector<std::string> my_parents;
   std::vector<Membership> my_memberships;
   std::vector<std::size_t> my_counts;

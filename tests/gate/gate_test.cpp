@@ -3,6 +3,8 @@
 // tests/gate/gatingml_conformance_test.cpp).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <random>
 
@@ -458,6 +460,39 @@ TEST(Apply, KnownValuesAreUsedAsGiven) {
   const std::vector<double> short_values{0.9};
   o.known_values = {{d, short_values}};
   EXPECT_THROW((void)apply(plan, events, o), GateTreeError);
+}
+
+}  // namespace
+}  // namespace escapade::gate
+
+namespace escapade::gate {
+namespace {
+
+// Issue 11, case 11: looking a population up by id scanned every id, so asking every
+// population of a 100k-gate plan for its count took minutes. Eight times the gates must
+// take about eight times as long (a quadratic lookup took 64 times), the best of 3 runs.
+TEST(GatingResult, LookupByIdIsNotQuadratic) {
+  const auto events = make_events({{0, 1, 2, 3}}, {"A"});
+  const auto seconds = [&](std::size_t gates) {
+    GatingPlan plan;
+    for (std::size_t i = 0; i < gates; ++i) {
+      Interval in{Dimension::of("A")};
+      in.min = 0;
+      plan.add_gate(rectangle("population_with_a_long_common_prefix_" + std::to_string(i), {in}));
+    }
+    const auto result = apply(plan, events, {.num_threads = 1});
+    double best = 1e9;
+    for (int run = 0; run < 3; ++run) {
+      const auto t0 = std::chrono::steady_clock::now();
+      std::size_t total = 0;
+      for (const auto& id : result.populations()) total += result.count(id);
+      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      EXPECT_EQ(total, 4 * gates);
+    }
+    return best;
+  };
+  const double small = seconds(2500), large = seconds(20000);
+  EXPECT_LT(large, 24 * std::max(small, 1e-4)) << small << " s for 2,500 gates, " << large << " s for 20,000";
 }
 
 }  // namespace
