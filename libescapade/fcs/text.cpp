@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <unordered_map>
+
+#include <fmt/format.h>
 
 #include "libescapade/fcs/detail/text.hpp"
 
@@ -183,22 +186,43 @@ Keywords parse_keywords(std::span<const std::byte> segment, std::size_t file_off
                         "text is not valid UTF-8; read as Latin-1 (FCS 3.0 files predate UTF-8 values)"});
   }
 
+  // Repeats are counted and reported once per keyword (a TEXT repeating one keyword 700,000
+  // times must not print 700,000 warnings); values are quoted short.
+  struct Repeat {
+    std::string first_other;  // the first value that differed from the one used
+    std::size_t times = 0;    // later occurrences with another value
+  };
+  std::vector<std::pair<std::string, Repeat>> repeats;  // in order of first repeat
+  std::unordered_map<std::string, std::size_t> repeat_index;
+  std::size_t empty_names = 0;
   for (std::size_t i = 0; i + 1 < tok.items.size(); i += 2) {
     std::string key = any_non_utf8 ? latin1_to_utf8(tok.items[i]) : std::move(tok.items[i]);
     std::string value = any_non_utf8 ? latin1_to_utf8(tok.items[i + 1]) : std::move(tok.items[i + 1]);
     if (key.empty()) {
-      warnings.push_back({std::string(source), at, "empty keyword name (value '" + value + "'); ignored"});
+      if (empty_names++ == 0) {
+        warnings.push_back({std::string(source), at, "empty keyword name (value '" + excerpt(value) + "'); ignored"});
+      }
       continue;
     }
     if (const std::string* prev = out.find(key)) {
       if (*prev != value) {
-        warnings.push_back({std::string(source), at,
-                            "keyword " + key + " appears more than once ('" + *prev + "' and '" + value +
-                                "'); the first is used"});
+        auto [it, fresh] = repeat_index.emplace(key, repeats.size());
+        if (fresh) repeats.push_back({key, Repeat{value, 0}});
+        ++repeats[it->second].second.times;
       }
       continue;
     }
     out.add(std::move(key), std::move(value));
+  }
+  if (empty_names > 1) {
+    warnings.push_back({std::string(source), at, fmt::format("{} more empty keyword names; ignored", empty_names - 1)});
+  }
+  for (const auto& [key, r] : repeats) {
+    const std::string* used = out.find(key);
+    warnings.push_back({std::string(source), at,
+                        fmt::format("keyword {} appears more than once ('{}' and '{}'{}); the first is used", excerpt(key),
+                                    excerpt(used != nullptr ? *used : ""), excerpt(r.first_other),
+                                    r.times > 1 ? fmt::format(", and {} more times with other values", r.times - 1) : "")});
   }
   return out;
 }

@@ -331,3 +331,27 @@ TEST(FcsReader, UnusableSpilloverMakesFileCompensationAnError) {
   plain.add_gate({"g", "", "g", gate::RectangleGate{{gate::Interval{gate::Dimension::of("C1"), 0, 10}}}});
   EXPECT_EQ(gate::apply(plain, ds.events, o).count("g"), 3U);
 }
+
+// Issue 11, case 13: a TEXT repeating one keyword with 100,000 different values once gave
+// 100,000 warnings. Each repeated keyword now gives one warning that counts the rest, with
+// its values quoted short.
+TEST(Reader, RepeatedKeywordsGiveOneWarningEach) {
+  FcsBuilder b = two_channel("F", 32, false);
+  for (int i = 0; i < 100000; ++i) b.kw("$FIL", "name" + std::to_string(i));
+  b.kw("LONG", std::string(5000, 'v')).kw("LONG", std::string(5000, 'w'));
+  for (int i = 0; i < 6; ++i) put_uint(b.data, 0, 4, false);
+  const auto ds = read_one(b);
+  std::size_t fil = 0, lng = 0;
+  for (const auto& w : ds.warnings) {
+    const std::string m = w.message();
+    EXPECT_LT(m.size(), 400U) << m.substr(0, 200);
+    if (m.find("keyword $FIL appears more than once") != std::string::npos) {
+      ++fil;
+      EXPECT_NE(m.find("'name0' and 'name1', and 99998 more times"), std::string::npos) << m;
+    }
+    lng += m.find("keyword LONG appears more than once") != std::string::npos;
+  }
+  EXPECT_EQ(fil, 1U);
+  EXPECT_EQ(lng, 1U);
+  EXPECT_LT(ds.warnings.size(), 10U);
+}
