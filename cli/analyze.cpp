@@ -10,6 +10,7 @@
 #include "libescapade/bal/results.hpp"
 #include "libescapade/bal/template.hpp"
 #include "libescapade/base/file_io.hpp"
+#include "libescapade/base/text.hpp"
 #include "libescapade/fcs/fcs.hpp"
 #include "libescapade/gate/gatingml.hpp"
 #include "libescapade/report/sample_report.hpp"
@@ -83,9 +84,10 @@ Command add_analyze(CLI::App& parent) {
             bal::AnalysisOptions options = bal::analysis_options(tmpl, review);
             if (control) options.negative_control = &control->data_sets.front();
             options.num_threads = args->common.threads;
-            const bal::Analysis a = bal::analyze(ds, panel, args->file, options);
+            // File names are shown as UTF-8 (a Latin-1 name read as Latin-1, base/text.hpp).
+            const bal::Analysis a = bal::analyze(ds, panel, utf8_or_latin1(args->file), options);
             const auto flags = bal::sample_flags(a, fish ? &*fish : nullptr, tmpl.flags);
-            const std::string sample = std::filesystem::path(args->file).filename().string();
+            const std::string sample = utf8_or_latin1(std::filesystem::path(args->file).filename().string());
             write_file(outputs.staged("results.json"),
                        bal::results_json({ds, a, tmpl, panel, fish ? &*fish : nullptr, flags}), false);
             write_file(outputs.staged("populations.tsv"), bal::populations_tsv(a, sample), false);

@@ -45,6 +45,7 @@ int run_cohort_run(const RunArgs& a, bool threads_given) {
   const cohort::Manifest manifest = cohort::read_manifest(a.manifest, mo);
   if (!a.common.quiet) {
     for (const auto& w : manifest.skipped) std::cerr << "escapade cohort run: warning: " << w.message() << '\n';
+    for (const auto& w : manifest.warnings) std::cerr << "escapade cohort run: warning: " << w.message() << '\n';
   }
   cohort::RunOptions o;
   o.jobs = a.jobs;
@@ -101,7 +102,7 @@ int run_cohort_run(const RunArgs& a, bool threads_given) {
                         {"parameters_hash", s.parameters_hash},
                         {"other_parameter_sets", s.other_parameter_sets},
                         {"seconds", s.seconds}};
-    std::cout << j.dump(2) << '\n';
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   } else {
     std::cout << s.summary() << "\n  database: " << a.db << '\n';
     if (s.stored_not_in_manifest > 0) {
@@ -157,7 +158,7 @@ int write_cohort_report_files(const std::string& db, const std::string& out, con
       j["p_values"]["gray_" + e.key] = p(e.gray, [](const auto& r) { return r.p_value; });
       j["p_values"]["fine_gray_" + e.key] = p(e.fine_gray, [](const auto& r) { return r.p_value.at(0); });
     }
-    std::cout << j.dump(2) << '\n';
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   } else if (!quiet) {
     std::cout << fmt::format("cohort report: {} samples of {} patients from {}\n", a.samples_complete, a.patients, db);
     std::cout << "  html:    " << files.html.string() << "\n  pdf:     " << files.pdf.string() << '\n';

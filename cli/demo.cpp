@@ -186,7 +186,7 @@ int run_demo(const DemoArgs& a) {
                         {"cohort_report_html", files.html.string()},
                         {"cohort_report_pdf", files.pdf.string()},
                         {"seconds", since(t0)}};
-    std::cout << j.dump(2) << '\n';
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   } else {
     std::cout << fmt::format("escapade demo: {} patients, {} samples in {:.1f} s\n", sim.patients, sim.samples, since(t0));
     std::cout << "  simulated cohort:   " << sim.manifest.string() << '\n';

@@ -167,7 +167,7 @@ Command add_info(CLI::App& parent) {
                                         {"error", {{"kind", std::string(to_string(e.kind()))}, {"where", e.where()}, {"reason", e.reason()}}}});
               }
             }
-            if (args->common.json) std::cout << doc.dump(2) << '\n';
+            if (args->common.json) std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
             return status;
           }};
 }

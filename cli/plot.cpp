@@ -227,7 +227,7 @@ Command add_plot(CLI::App& parent) {
                                       {"percent_of_parent", std::isnan(g.percent) ? nlohmann::ordered_json(nullptr)
                                                                                    : nlohmann::ordered_json(g.percent)}});
               }
-              std::cout << j.dump(2) << '\n';
+              std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
             } else {
               std::cout << output.string() << '\n';
             }

@@ -184,7 +184,7 @@ void PopulationTable::write_json(std::ostream& out) const {
     }
     rows.push_back(std::move(row));
   }
-  out << rows.dump(2) << '\n';
+  out << rows.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 void PopulationTable::write(const std::string& path, bool force, bool json) const {

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "libescapade/base/file_io.hpp"
+#include "libescapade/base/text.hpp"
 
 namespace escapade::bal {
 
@@ -316,6 +317,12 @@ FishResult parse_fish(std::string_view tsv, std::string_view source, const FishO
 
   FishResult result;
   result.source = src;
+  // Probe names and ids are kept as UTF-8 (base/text.hpp): a table that is not is read as
+  // Latin-1, as a spreadsheet of a Latin-1 system writes it.
+  bool latin1 = false;
+  const std::string decoded = utf8_or_latin1(tsv, &latin1);
+  tsv = decoded;
+  if (latin1) result.warnings.push_back({src, "", "not valid UTF-8; read as Latin-1"});
   std::vector<Column> columns;
   std::size_t header_line = 0;
   std::vector<std::pair<std::size_t, std::string>> problems;  // (line, reason)

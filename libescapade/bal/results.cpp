@@ -132,7 +132,7 @@ std::string results_json(const SampleResults& r) {
   json warnings = json::array();
   for (const auto& w : a.warnings) warnings.push_back(w.message());
   j["warnings"] = warnings;
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string populations_tsv(const Analysis& a, const std::string& sample) {

@@ -1,5 +1,7 @@
 #include "libescapade/base/error.hpp"
 
+#include "libescapade/base/text.hpp"
+
 namespace escapade {
 
 std::string_view to_string(ErrorKind kind) noexcept {
@@ -40,7 +42,9 @@ std::string printable(std::string_view text) {
   return out;
 }
 
-std::string excerpt(std::string_view text, std::size_t max_bytes) {
+std::string excerpt(std::string_view raw, std::size_t max_bytes) {
+  const std::string decoded = utf8_or_latin1(raw);
+  std::string_view text = decoded;
   bool cut = false;
   if (text.size() > max_bytes) {
     std::size_t end = max_bytes;
@@ -85,7 +89,9 @@ std::string format_message(std::string_view source, std::string_view where, std:
     out.append(": ");
   }
   out.append(reason);
-  return printable(out);
+  // Valid UTF-8 whatever a file name or value held (base/text.hpp), so that a message can go
+  // into JSON, a database or a report.
+  return printable(utf8_or_latin1(out));
 }
 
 Error::Error(ErrorKind kind, std::string source, std::string where, std::string reason)

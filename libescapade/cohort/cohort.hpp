@@ -165,6 +165,8 @@ struct Manifest {
   std::vector<Patient> patients;      ///< in order of first appearance
   /// Rows dropped by `ManifestOptions::skip_bad_rows`, each with its line and reason.
   std::vector<Warning> skipped;
+  /// Other warnings: identifiers that were not UTF-8 and were read as Latin-1.
+  std::vector<Warning> warnings;
   /// The patient with id `id`, or nullptr (lives as long as the manifest).
   [[nodiscard]] const Patient* find_patient(std::string_view id) const noexcept;
   /// One line: `Manifest(12 samples, 4 patients)`.

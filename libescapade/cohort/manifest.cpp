@@ -9,6 +9,7 @@
 #include <set>
 
 #include "libescapade/base/file_io.hpp"
+#include "libescapade/base/text.hpp"
 #include "libescapade/cohort/cohort.hpp"
 
 namespace escapade::cohort {
@@ -291,8 +292,14 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
     };
     ManifestRow row;
     row.line = line_no;
-    row.patient = std::string(cell(Column::patient));
-    row.sample = std::string(cell(Column::sample));
+    // Identifiers are kept as UTF-8 (base/text.hpp); paths keep their bytes, which is what
+    // the file system needs to find the file.
+    bool latin1_patient = false, latin1_sample = false;
+    row.patient = utf8_or_latin1(cell(Column::patient), &latin1_patient);
+    row.sample = utf8_or_latin1(cell(Column::sample), &latin1_sample);
+    if ((latin1_patient || latin1_sample) && m.warnings.empty()) {
+      m.warnings.push_back({src, fmt::format("line {}", line_no), "patient or sample ids are not UTF-8; read as Latin-1"});
+    }
     if (row.patient.empty()) errs.emplace_back("empty patient");
     if (row.sample.empty()) errs.emplace_back("empty sample");
     const std::string_view fcs = cell(Column::fcs);

@@ -9,6 +9,8 @@
 
 #include "libescapade/fcs/detail/text.hpp"
 
+#include "libescapade/base/text.hpp"
+
 namespace escapade::fcs::detail {
 
 std::string_view trim(std::string_view s) noexcept {
@@ -106,40 +108,6 @@ Tokens tokenize(std::string_view seg, char delim, bool escape_doubled) {
     else t.unterminated = false;
   }
   return t;
-}
-
-bool valid_utf8(std::string_view s) {
-  const auto* u = reinterpret_cast<const unsigned char*>(s.data());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const unsigned char c = u[i];
-    std::size_t extra = 0;
-    if (c < 0x80) extra = 0;
-    else if ((c >> 5) == 6) extra = 1;
-    else if ((c >> 4) == 14) extra = 2;
-    else if ((c >> 3) == 30) extra = 3;
-    else return false;
-    if (i + extra >= s.size() && extra > 0) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      if ((u[i + k] >> 6) != 2) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
-std::string latin1_to_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + s.size() / 8);
-  for (unsigned char c : s) {
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-  }
-  return out;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // object is created and destroyed inside one call, so concurrent calls share nothing.
 #include <cairo-pdf.h>
 #include "libescapade/report/detail/cairo.hpp"
+#include "libescapade/base/text.hpp"
 #include <cairo-svg.h>
 #include <cairo.h>
 
@@ -116,7 +117,7 @@ void set_font(cairo_t* cr, double size, bool bold) {
 
 cairo_text_extents_t extents(cairo_t* cr, const std::string& text) {
   cairo_text_extents_t e{};
-  cairo_text_extents(cr, text.c_str(), &e);
+  cairo_text_extents(cr, utf8_or_latin1(text).c_str(), &e);
   return e;
 }
 
@@ -128,7 +129,7 @@ void show_text(cairo_t* cr, const std::string& text, double x, double y, double 
   const cairo_text_extents_t e = extents(cr, text);
   const double cap = fe.ascent * 0.72;  // digit height, roughly, for centring
   cairo_move_to(cr, x - ax * e.x_advance, y + (1 - ay) * cap);
-  cairo_show_text(cr, text.c_str());
+  cairo_show_text(cr, utf8_or_latin1(text).c_str());
 }
 
 struct Rect {

@@ -318,7 +318,7 @@ CohortSummary simulate_cohort(const CohortOptions& o, const std::filesystem::pat
   }
   nlohmann::json cj = model_json(o);
   cj["patient_truth"] = truth_patients;
-  write_file<InputError>(summary.model, cj.dump(2) + "\n", overwrite);
+  write_file<InputError>(summary.model, cj.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", overwrite);
   write_file<InputError>(summary.manifest, manifest.str(), overwrite);
   summary.patients = patients.size();
   return summary;

@@ -163,7 +163,7 @@ std::string truth_json(const Truth& t, std::string_view fcs_name, std::string_vi
       "Percentages are 100 * count / denominator count; pct_of_cd34 is given only for sets inside the cd34 denominator.",
       "Leukemic blasts are CD34+ except the blast_cd34neg label (CD34-partial or CD34- B-ALL, a Variation knob); "
       "pre_escape counts CD19- blasts of a CD19-negative relapse too, as a CD19 x CD22 quadrant would."};
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string labels_tsv(std::span<const std::uint8_t> labels) {

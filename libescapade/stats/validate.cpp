@@ -603,7 +603,7 @@ std::string to_json(const ValidationReport& report, int indent) {
                      {"values", values}});
   }
   const json out = {{"passed", report.passed()}, {"failed", report.failed()}, {"cases", cases}};
-  return out.dump(indent);
+  return out.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::vector<std::string> known_tests() {

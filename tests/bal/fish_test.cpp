@@ -401,3 +401,21 @@ TEST(FishTable, ErrorsQuoteNothingOfAFileThatIsNotOne) {
 }
 
 }  // namespace
+
+namespace {
+
+// Issue 11, case 14: a Latin-1 probe name once broke `analyze --fish` in the JSON writer.
+// The table is read as Latin-1, with a warning, and every name it gives is UTF-8.
+TEST(FishTable, Latin1IsReadAsLatin1WithAWarning) {
+  const std::string tsv =
+      "compartment\tprobe\tnuclei_scored\tnuclei_positive\n"
+      "hsc\tBCR-ABL1 \xE9tude\t200\t3\n";
+  const auto r = bal::parse_fish(tsv, "fish.tsv");
+  ASSERT_FALSE(r.calls.empty());
+  EXPECT_EQ(r.calls.front().probe, "BCR-ABL1 \xC3\xA9tude");
+  bool warned = false;
+  for (const auto& w : r.warnings) warned = warned || w.message().find("Latin-1") != std::string::npos;
+  EXPECT_TRUE(warned);
+}
+
+}  // namespace

@@ -381,3 +381,18 @@ TEST_F(Cli, BadContentAndFilesystemFailuresHaveTheirExitStatus) {
   EXPECT_EQ(slurp(dir / "err").find("filesystem error"), std::string::npos) << slurp(dir / "err");
   EXPECT_NE(slurp(dir / "err").find("taken"), std::string::npos) << slurp(dir / "err");
 }
+
+// Issue 11, case 14: a file named in Latin-1 could never be analysed (the JSON writer threw
+// and no file was named). Its name is shown read as Latin-1, and results.json is valid JSON.
+TEST_F(Cli, ALatin1FileNameIsAnalysedAndShownAsLatin1) {
+  const auto fcs = dir / "caf\xE9.fcs";
+  ASSERT_EQ(run("simulate sample -q -o " + q(dir / "s.fcs") + " --phase remission --events 20000 --seed 13", dir / "err").status, 0)
+      << slurp(dir / "err");
+  std::filesystem::rename(dir / "s.fcs", fcs);
+  auto r = run("analyze -q --no-report --json " + q(fcs) + " --out " + q(dir / "out"), dir / "err");
+  ASSERT_EQ(r.status, 0) << slurp(dir / "err");
+  const auto j = nlohmann::json::parse(slurp(dir / "out" / "results.json"));
+  EXPECT_NE(j.dump().find("caf\xC3\xA9.fcs"), std::string::npos);
+  EXPECT_NO_THROW((void)nlohmann::json::parse(r.out));
+  EXPECT_NE(slurp(dir / "out" / "populations.tsv").find("caf\xC3\xA9.fcs"), std::string::npos);
+}

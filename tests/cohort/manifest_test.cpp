@@ -208,3 +208,20 @@ TEST(Manifest, ABadManifestGivesABoundedMessage) {
 
 }  // namespace
 }  // namespace escapade::cohort
+
+namespace escapade::cohort {
+namespace {
+
+// Issue 11, case 14: a Latin-1 sample id reached the database raw and broke the cohort
+// report in cairo. Ids are read as Latin-1 with a warning; the FCS path keeps its bytes.
+TEST(Manifest, Latin1IdsAreReadAsLatin1AndPathsKeepTheirBytes) {
+  const Manifest m = parse_manifest("patient\tsample\tfcs\tphase\nP\xE9\tS1\tcaf\xE9.fcs\tdiagnosis\n", "m.tsv", "/", no_files);
+  ASSERT_EQ(m.rows.size(), 1U);
+  EXPECT_EQ(m.rows[0].patient, "P\xC3\xA9");
+  EXPECT_EQ(m.rows[0].fcs.filename().string(), "caf\xE9.fcs");
+  ASSERT_EQ(m.warnings.size(), 1U);
+  EXPECT_NE(m.warnings[0].message().find("Latin-1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace escapade::cohort

@@ -1,4 +1,5 @@
 #include "libescapade/report/detail/cohort_chart.hpp"
+#include "libescapade/base/text.hpp"
 
 #include <cairo-pdf.h>
 #include "libescapade/report/detail/cairo.hpp"
@@ -52,7 +53,7 @@ void chart_font(cairo_t* cr, double size, bool bold, bool italic) {
 
 double text_width(cairo_t* cr, const std::string& text) {
   cairo_text_extents_t e{};
-  cairo_text_extents(cr, text.c_str(), &e);
+  cairo_text_extents(cr, utf8_or_latin1(text).c_str(), &e);
   return e.x_advance;
 }
 
@@ -61,7 +62,7 @@ void chart_text(cairo_t* cr, const std::string& text, double x, double y, double
   cairo_font_extents(cr, &fe);
   const double cap = fe.ascent * 0.72;
   cairo_move_to(cr, x - ax * text_width(cr, text), y + (1 - ay) * cap);
-  cairo_show_text(cr, text.c_str());
+  cairo_show_text(cr, utf8_or_latin1(text).c_str());
   cairo_new_path(cr);
 }
 

@@ -4,6 +4,7 @@
 // Laid out twice: once measuring only (to count the pages), once drawing.
 #include <cairo-pdf.h>
 #include "libescapade/report/detail/cairo.hpp"
+#include "libescapade/base/text.hpp"
 #include <cairo.h>
 
 #include <algorithm>
@@ -204,10 +205,10 @@ class Layout {
       set_tone(my_cr, Tone::muted);
       const double base = page_h - margin_b + 26;
       cairo_move_to(my_cr, margin_l, base);
-      cairo_show_text(my_cr, my_doc.footer.c_str());
+      cairo_show_text(my_cr, utf8_or_latin1(my_doc.footer).c_str());
       const std::string n = "page " + std::to_string(my_page) + " of " + std::to_string(my_total);
       cairo_move_to(my_cr, page_w - margin_r - advance(n), base);
-      cairo_show_text(my_cr, n.c_str());
+      cairo_show_text(my_cr, utf8_or_latin1(n).c_str());
     }
     my_sink.end_page();
   }
@@ -230,7 +231,7 @@ class Layout {
 
   double advance(const std::string& text) {
     cairo_text_extents_t e{};
-    cairo_text_extents(my_cr, text.c_str(), &e);
+    cairo_text_extents(my_cr, utf8_or_latin1(text).c_str(), &e);
     return e.x_advance;
   }
 
@@ -291,7 +292,7 @@ class Layout {
       font(size, w.bold);
       set_tone(my_cr, w.tone);
       cairo_move_to(my_cr, x + w.x, top + size * 0.98);
-      cairo_show_text(my_cr, w.text.c_str());
+      cairo_show_text(my_cr, utf8_or_latin1(w.text).c_str());
     }
   }
 
@@ -314,7 +315,7 @@ class Layout {
     if (my_draw) {
       cairo_set_source_rgb(my_cr, 0.1, 0.1, 0.1);
       cairo_move_to(my_cr, margin_l, my_y + size_title * 0.95);
-      cairo_show_text(my_cr, my_doc.title.c_str());
+      cairo_show_text(my_cr, utf8_or_latin1(my_doc.title).c_str());
     }
     my_y += line_height(size_title) + 4;
     for (const Paragraph& p : my_doc.preamble) text_block(p.spans, size_body + 0.6, margin_l, content_w, 2);
@@ -328,7 +329,7 @@ class Layout {
     if (my_draw) {
       cairo_set_source_rgb(my_cr, 0.17, 0.30, 0.49);
       cairo_move_to(my_cr, margin_l, my_y + size_h2 * 0.95);
-      cairo_show_text(my_cr, s.heading.c_str());
+      cairo_show_text(my_cr, utf8_or_latin1(s.heading).c_str());
       cairo_set_line_width(my_cr, 1.2);
       cairo_move_to(my_cr, margin_l, my_y + line_height(size_h2) + 1);
       cairo_line_to(my_cr, page_w - margin_r, my_y + line_height(size_h2) + 1);

@@ -1,0 +1,59 @@
+// UTF-8 at the boundary (see text.hpp).
+#include "libescapade/base/text.hpp"
+
+namespace escapade {
+
+bool valid_utf8(std::string_view text) noexcept {
+  const auto* u = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned char c = u[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t extra = 0;
+    char32_t code = 0;
+    char32_t least = 0;  // the smallest code point this length may carry (shorter is overlong)
+    if ((c & 0xE0) == 0xC0) {
+      extra = 1, code = c & 0x1F, least = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2, code = c & 0x0F, least = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3, code = c & 0x07, least = 0x10000;
+    } else {
+      return false;  // a continuation byte first, or 0xF8–0xFF
+    }
+    if (i + extra >= n) return false;  // truncated
+    for (std::size_t k = 1; k <= extra; ++k) {
+      if ((u[i + k] & 0xC0) != 0x80) return false;
+      code = (code << 6) | (u[i + k] & 0x3F);
+    }
+    if (code < least || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+std::string latin1_to_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (const unsigned char c : text) {
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+  }
+  return out;
+}
+
+std::string utf8_or_latin1(std::string_view text, bool* was_latin1) {
+  const bool ok = valid_utf8(text);
+  if (was_latin1 != nullptr) *was_latin1 = !ok;
+  return ok ? std::string(text) : latin1_to_utf8(text);
+}
+
+}  // namespace escapade

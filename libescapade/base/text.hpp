@@ -1,0 +1,25 @@
+#pragma once
+/// @file
+/// Text that comes from users' files, made safe once at the boundary: every string Escapade
+/// keeps is valid UTF-8, so every writer (JSON, HTML, PDF, SQLite, the terminal) can take it.
+/// The rule is the FCS reader's for TEXT: bytes that are not valid UTF-8 are read as
+/// Latin-1 (ISO-8859-1, what older instruments, spreadsheets and file systems write), with
+/// a warning, never dropped and never passed on raw.
+
+#include <string>
+#include <string_view>
+
+namespace escapade {
+
+/// Whether `text` is well-formed UTF-8 (RFC 3629 §4): no overlong forms (0xC0 0xAF for '/'),
+/// no UTF-16 surrogates (U+D800–U+DFFF), nothing above U+10FFFF, no truncated sequence.
+[[nodiscard]] bool valid_utf8(std::string_view text) noexcept;
+
+/// Each byte of `text` as the Latin-1 character of that code (U+0000–U+00FF), in UTF-8.
+[[nodiscard]] std::string latin1_to_utf8(std::string_view text);
+
+/// `text` itself when it is valid UTF-8, else read as Latin-1; `was_latin1` (when given)
+/// says which, for the caller's warning.
+[[nodiscard]] std::string utf8_or_latin1(std::string_view text, bool* was_latin1 = nullptr);
+
+}  // namespace escapade
