@@ -11,6 +11,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "libescapade/fcs/detail/decode.hpp"
 #include "libescapade/fcs/detail/text.hpp"
@@ -237,16 +239,25 @@ static std::uint64_t read_data_set(const Context& cx, std::size_t base, std::siz
     p.type = std::string(trim(kw.get(pkey(n, "TYPE"))));
     p.is_time = is_time_name(p.name) || iequals(p.type, "time");
   }
-  // $PnN must be unique (FCS 3.1 §3.2.20); real files occasionally repeat one.
-  for (std::size_t i = 0; i < ds.parameters.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      if (ds.parameters[i].name == ds.parameters[j].name) {
-        std::string renamed = ds.parameters[i].name + "_" + std::to_string(i + 1);
-        cx.warn("keyword " + pkey(i + 1, "N"), "name '" + ds.parameters[i].name + "' repeats that of parameter " +
-                                                   std::to_string(j + 1) + "; renamed '" + renamed + "'");
-        ds.parameters[i].name = renamed;
-        break;
-      }
+  // $PnN must be unique (FCS 3.1 §3.2.20); real files occasionally repeat one. A repeat is
+  // renamed `<name>_<n>`, and further `_2`, `_3` … until the name is used by no parameter of
+  // the file (a file may already hold the first choice, so renaming must not make a new
+  // repeat).
+  {
+    std::unordered_map<std::string, std::size_t> first;  // name → the first parameter (1-based) with it
+    std::unordered_set<std::string> all;
+    for (const auto& p : ds.parameters) all.insert(p.name);
+    for (std::size_t i = 0; i < ds.parameters.size(); ++i) {
+      const std::string name = ds.parameters[i].name;
+      const auto [it, fresh] = first.emplace(name, i + 1);
+      if (fresh) continue;
+      std::string renamed = name + "_" + std::to_string(i + 1);
+      for (int k = 2; all.contains(renamed); ++k) renamed = name + "_" + std::to_string(i + 1) + "_" + std::to_string(k);
+      cx.warn("keyword " + pkey(i + 1, "N"), "name '" + name + "' repeats that of parameter " + std::to_string(it->second) +
+                                                 "; renamed '" + renamed + "'");
+      ds.parameters[i].name = renamed;
+      all.insert(renamed);
+      first.emplace(renamed, i + 1);
     }
   }
   const std::size_t event_size = event_bits / 8;
@@ -544,11 +555,26 @@ FcsFile read_fcs_impl(std::span<const std::byte> bytes, std::string_view source,
     std::vector<Warning> warnings;
     Context cx{bytes, out.source, &warnings};
     std::uint64_t next = 0;
-    if (index == 0 || wanted) {
-      next = read_data_set(cx, base, index, wanted && options.decode_events, options, release, ds);
-    } else {
-      // Only the TEXT is needed to follow $NEXTDATA.
-      next = read_data_set(cx, base, index, false, options, nullptr, ds);
+    try {
+      if (index == 0 || wanted) {
+        next = read_data_set(cx, base, index, wanted && options.decode_events, options, release, ds);
+      } else {
+        // Only the TEXT is needed to follow $NEXTDATA.
+        next = read_data_set(cx, base, index, false, options, nullptr, ds);
+      }
+    } catch (const FcsError& e) {
+      if (index == 0) throw;
+      // A $NEXTDATA that leads nowhere readable (into TEXT, say) spoils only what lies
+      // beyond it: the data sets before it are read, and the error says where it came from.
+      const std::string from = "$NEXTDATA of data set " + std::to_string(index - 1) + " (data set " + std::to_string(index) +
+                               " at byte " + std::to_string(base) + ")";
+      const bool needed = !options.data_set || *options.data_set >= index;
+      if (needed && options.data_set) throw FcsError(e.kind(), out.source, from, e.where() + ": " + e.reason());
+      if (!out.data_sets.empty()) {
+        out.data_sets.back().warnings.push_back(
+            {out.source, from, "no readable data set there (" + e.where() + ": " + e.reason() + "); not read"});
+      }
+      break;
     }
     ds.warnings = std::move(warnings);
     out.data_set_count = index + 1;

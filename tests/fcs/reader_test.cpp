@@ -2,6 +2,8 @@
 // and byte order; masks; scaling; TEXT syntax; and bad input (FCS 3.1 §3).
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -354,4 +356,44 @@ TEST(Reader, RepeatedKeywordsGiveOneWarningEach) {
   EXPECT_EQ(fil, 1U);
   EXPECT_EQ(lng, 1U);
   EXPECT_LT(ds.warnings.size(), 10U);
+}
+
+// Issue 11, case 16: renaming a repeated $PnN could make a new repeat (a file already holding
+// `FSC-A_3`), and the command then failed without naming the file. Every name stays unique.
+TEST(Reader, RenamedRepeatsNeverMakeANewRepeat) {
+  FcsBuilder b;
+  b.kw("$BYTEORD", "1,2,3,4").kw("$DATATYPE", "F").kw("$MODE", "L").kw("$NEXTDATA", "0").kw("$PAR", "4").kw("$TOT", "1");
+  const char* names[] = {"FSC-A", "FSC-A_3", "FSC-A", "FSC-A_3"};
+  for (int p = 1; p <= 4; ++p) b.kw("$P" + std::to_string(p) + "N", names[p - 1]).kw("$P" + std::to_string(p) + "B", "32").kw("$P" + std::to_string(p) + "E", "0,0");
+  for (int p = 0; p < 4; ++p) put_uint(b.data, 0, 4, false);
+  const auto ds = read_one(b);
+  std::set<std::string> seen;
+  for (const auto& p : ds.parameters) EXPECT_TRUE(seen.insert(p.name).second) << p.name;
+  EXPECT_EQ(ds.parameters[0].name, "FSC-A");
+  EXPECT_EQ(ds.parameters[1].name, "FSC-A_3");
+  EXPECT_EQ(ds.events.event_count(), 1U);
+}
+
+// Issue 11, case 17: a $NEXTDATA pointing into the file's own TEXT made even data set 0
+// unreadable ("HEADER byte 256: not an FCS file", no word of $NEXTDATA). Data set 0 reads,
+// with a warning naming $NEXTDATA; asking for data set 1 is an error naming it.
+TEST(Reader, NextDataIntoTextSpoilsOnlyWhatLiesBeyond) {
+  FcsBuilder b = two_channel("F", 32, false);
+  for (auto& [k, v] : b.keywords) {
+    if (k == "$NEXTDATA") v = "256";
+  }
+  for (int i = 0; i < 6; ++i) put_uint(b.data, 0, 4, false);
+  const auto ds = read_one(b);
+  EXPECT_EQ(ds.events.event_count(), 3U);
+  bool warned = false;
+  for (const auto& w : ds.warnings) warned = warned || w.message().find("$NEXTDATA of data set 0") != std::string::npos;
+  EXPECT_TRUE(warned);
+  ReadOptions second;
+  second.data_set = 1;
+  try {
+    (void)read_one(b, second);
+    ADD_FAILURE() << "data set 1 was read";
+  } catch (const FcsError& e) {
+    EXPECT_NE(std::string(e.what()).find("$NEXTDATA of data set 0"), std::string::npos) << e.what();
+  }
 }
