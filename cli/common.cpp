@@ -55,7 +55,7 @@ std::string number(double v) {
 }
 
 // Channel names as the user typed them: $PnN first, else a unique $PnS.
-std::vector<std::string> resolve_channels(const fcs::DataSet& ds, const std::vector<std::string>& wanted) {
+std::vector<std::string> resolve_channels(const fcs::DataSet& ds, const std::vector<std::string>& wanted, std::string_view source) {
   std::vector<std::string> out;
   for (const auto& w : wanted) {
     if (ds.find_parameter(w)) {
@@ -72,7 +72,7 @@ std::vector<std::string> resolve_channels(const fcs::DataSet& ds, const std::vec
     }
     std::string have;
     for (const auto& p : ds.parameters) have += (have.empty() ? "" : ", ") + p.name + (p.stain.empty() ? "" : " (" + p.stain + ")");
-    throw InputError(ErrorKind::reference, ds.keywords.contains("$FIL") ? std::string(ds.keywords.get("$FIL")) : "",
+    throw InputError(ErrorKind::reference, std::string(source),
                      "--channels '" + w + "'",
                      by_stain.empty() ? "no channel of that name or stain; the file has: " + have
                                       : "stain names " + std::to_string(by_stain.size()) + " channels; use the $PnN name");

@@ -82,6 +82,8 @@ Command add_gate(CLI::App& parent) {
               options.file_spillover = ds.spillover ? &*ds.spillover : nullptr;
               options.file_spillover_problem = ds.spillover_problem ? &*ds.spillover_problem : nullptr;
               options.num_threads = args->common.threads;
+              options.events_source = file;
+              options.file_spillover_keyword = ds.spillover_keyword;
               const gate::GatingResult result = gate::apply(plan, ds.events, options);
               GatedSample sample;
               sample.sample = std::filesystem::path(file).filename().string();

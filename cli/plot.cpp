@@ -130,7 +130,7 @@ Command add_plot(CLI::App& parent) {
             if (!args->common.quiet) {
               for (const auto& w : ds.warnings) std::cerr << "escapade plot: warning: " << w.message() << '\n';
             }
-            const auto channels = resolve_channels(ds, {args->x, args->y});
+            const auto channels = resolve_channels(ds, {args->x, args->y}, input.string());
 
             const gate::GatingPlan plan =
                 args->gatingml.empty() ? gate::GatingPlan(input.string()) : gate::read_gatingml_file(args->gatingml);
@@ -140,6 +140,8 @@ Command add_plot(CLI::App& parent) {
             options.file_spillover = ds.spillover ? &*ds.spillover : nullptr;
             options.file_spillover_problem = ds.spillover_problem ? &*ds.spillover_problem : nullptr;
             options.num_threads = args->common.threads;
+            options.events_source = input.string();
+            options.file_spillover_keyword = ds.spillover_keyword;
             if (args->compensate && !ds.spillover && !args->common.quiet) {
               std::cerr << "escapade plot: warning: " << input.string()
                         << ": --compensate: the file has no spillover; values are uncompensated\n";

@@ -155,6 +155,8 @@ class Pipeline {
     my_a.markers = resolve_markers(panel, data, source);
     my_a.plan = gate::GatingPlan(source);
     my_apply.file_spillover = data.spillover ? &*data.spillover : nullptr;
+    my_apply.file_spillover_keyword = data.spillover_keyword;
+    my_apply.events_source = std::string(source);
     if (data.spillover_problem) {
       // Every marker is gated compensated: uncompensated values would be silently wrong.
       throw InputError(ErrorKind::format, data.spillover_problem->source, data.spillover_problem->where,

@@ -125,7 +125,15 @@ class Program {
   Program(const GatingPlan& plan, const EventMatrix& events, const ApplyOptions& options)
       : my_plan(plan), my_events(events), my_options(options) {
     if (options.file_spillover != nullptr && !(options.file_spillover->size() == 0)) {
-      my_file_compensation.emplace(*options.file_spillover);
+      try {
+        my_file_compensation.emplace(*options.file_spillover);
+      } catch (const Error& e) {
+        // A singular or otherwise unusable matrix is the file's: name it and its keyword.
+        throw GateTreeError(e.kind(), options.events_source.empty() ? plan.source() : options.events_source,
+                            "keyword " + (options.file_spillover_keyword.empty() ? std::string("$SPILLOVER")
+                                                                                 : options.file_spillover_keyword),
+                            e.reason());
+      }
     }
   }
 
@@ -263,12 +271,18 @@ class Program {
         for (const auto& n : compensation->dimensions()) names += (names.empty() ? "" : ", ") + n;
         reason += fmt::format(" and compensation '{}' does not make (it makes: {})", d.compensation, names);
       }
-      throw GateTreeError(ErrorKind::reference, my_plan.source(), where,
-                          fmt::format("{}; channels: {}", reason, channel_list(my_events)));
+      throw GateTreeError(ErrorKind::reference, events_source(), where,
+                          fmt::format("{}; channels: {}{}", reason, channel_list(my_events), plan_note()));
     }
     s.kind = Slot::Kind::raw;
     s.column = *column;
     return s;
+  }
+
+  // Errors about what the events lack name the events' file, and the plan beside it.
+  std::string events_source() const { return my_options.events_source.empty() ? my_plan.source() : my_options.events_source; }
+  std::string plan_note() const {
+    return my_options.events_source.empty() || my_plan.source().empty() ? std::string() : " (gating " + my_plan.source() + ")";
   }
 
   std::size_t view_of(const std::string& ref, const comp::Compensation& compensation, const std::string& where) {
@@ -278,8 +292,8 @@ class Program {
     try {
       my_views.push_back(compensation.view(my_events));
     } catch (const Error& e) {
-      throw GateTreeError(e.kind(), my_plan.source(), where,
-                          fmt::format("compensation '{}' cannot be applied to these events: {}", ref, e.reason()));
+      throw GateTreeError(e.kind(), events_source(), where,
+                          fmt::format("compensation '{}' cannot be applied to these events: {}{}", ref, e.reason(), plan_note()));
     }
     my_view_refs.push_back(ref);
     return my_views.size() - 1;

@@ -284,6 +284,11 @@ struct ApplyOptions {
   const Warning* file_spillover_problem = nullptr;
   /// Threads (0 = all cores). Results do not depend on it.
   int num_threads = 0;
+  /// The events' file ("sample.fcs"): errors about what the events lack (a channel, a
+  /// detector a compensation needs) name it rather than the plan's file. Empty = the plan's.
+  std::string events_source;
+  /// The keyword `file_spillover` came from ("$SPILLOVER", "SPILL", "$COMP"), named in errors.
+  std::string file_spillover_keyword;
   /// Transform kernel; results of both agree to 1e-12 relative.
   transform::Kernel kernel = transform::Kernel::vectorized;
   /// Values the caller already holds for some dimensions (one per event, exactly what

@@ -396,3 +396,29 @@ TEST_F(Cli, ALatin1FileNameIsAnalysedAndShownAsLatin1) {
   EXPECT_NO_THROW((void)nlohmann::json::parse(r.out));
   EXPECT_NE(slurp(dir / "out" / "populations.tsv").find("caf\xC3\xA9.fcs"), std::string::npos);
 }
+
+// Issue 11, case 15: errors name the file at fault. A channel one of several FCS files lacks
+// is reported against that FCS file (not the Gating-ML file), and --channels errors name the
+// path given, not the file's $FIL.
+TEST_F(Cli, ErrorsNameTheFileAtFault) {
+  const auto full = escapade::testing::data_path("fcs/fcsparser/FACS_Diva/facs_diva_test.fcs");
+  const auto part = dir / "scatter_only.fcs";
+  ASSERT_EQ(run("export -q " + q(full) + " --channels FSC-A,SSC-A --to fcs -o " + q(part), dir / "err").status, 0)
+      << slurp(dir / "err");
+  std::ofstream(dir / "g.xml") << R"(<?xml version="1.0" encoding="UTF-8"?>
+<gating:Gating-ML xmlns:gating="http://www.isac-net.org/std/Gating-ML/v2.0/gating"
+  xmlns:data-type="http://www.isac-net.org/std/Gating-ML/v2.0/datatypes">
+  <gating:RectangleGate gating:id="r">
+    <gating:dimension gating:min="0"><data-type:fcs-dimension data-type:name="APC-A"/></gating:dimension>
+  </gating:RectangleGate>
+</gating:Gating-ML>)";
+  auto r = run("gate -q " + q(full) + " " + q(part) + " --gatingml " + q(dir / "g.xml"), dir / "err");
+  EXPECT_EQ(r.status, 6);
+  const std::string err = slurp(dir / "err");
+  EXPECT_EQ(err.find("escapade gate: " + part.string() + ":"), 0U) << err;
+  EXPECT_NE(err.find("g.xml"), std::string::npos) << err;
+
+  auto c = run("export -q " + q(part) + " --channels NOPE", dir / "err");
+  EXPECT_EQ(c.status, 6);
+  EXPECT_EQ(slurp(dir / "err").find("escapade export: " + part.string() + ":"), 0U) << slurp(dir / "err");
+}

@@ -497,3 +497,31 @@ TEST(GatingResult, LookupByIdIsNotQuadratic) {
 
 }  // namespace
 }  // namespace escapade::gate
+
+namespace escapade::gate {
+namespace {
+
+// Issue 11, case 15: a singular spillover was reported as "<matrix>", with no file or keyword.
+TEST(Compensation, ASingularFileMatrixIsNamedByFileAndKeyword) {
+  const auto events = make_events({{1, 2}, {3, 4}}, {"A", "B"});
+  const fcs::SpilloverMatrix singular({"A", "B"}, {1, 1, 1, 1});
+  GatingPlan plan("plan.xml");
+  Dimension d = Dimension::of("A");
+  d.compensation = std::string(file_compensation);
+  plan.add_gate(rectangle("r", {{d, 0.0, 10.0}}));
+  ApplyOptions o;
+  o.file_spillover = &singular;
+  o.file_spillover_keyword = "SPILL";
+  o.events_source = "tube.fcs";
+  try {
+    (void)apply(plan, events, o);
+    ADD_FAILURE() << "a singular matrix was applied";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.source(), "tube.fcs");
+    EXPECT_EQ(e.where(), "keyword SPILL");
+    EXPECT_EQ(e.kind(), ErrorKind::numeric);
+  }
+}
+
+}  // namespace
+}  // namespace escapade::gate
