@@ -339,17 +339,16 @@ FishResult parse_fish(std::string_view tsv, std::string_view source, const FishO
     if (header_line == 0) {  // the header
       header_line = line_no;
       const std::string where = fmt::format("line {}", line_no);
-      const auto known = [&](std::string_view cell) {
-        const std::string name = normalize(cell);
-        return std::any_of(k_columns.begin(), k_columns.end(), [&](const ColumnName& c) { return c.name == name; });
-      };
-      if (std::none_of(cells.begin(), cells.end(), known)) {
-        // Not a FISH table at all (a wrong path, say): nothing of it is quoted.
-        std::string accepted;
-        for (const auto& c : k_columns) accepted += (accepted.empty() ? "" : ", ") + std::string(c.name);
-        throw InputError(ErrorKind::format, src, where,
-                         fmt::format("not a FISH table: its first line names none of the columns {} (is the file tab-separated?)", accepted));
-      }
+      std::string accepted;
+      for (const auto& c : k_columns) accepted += (accepted.empty() ? "" : ", ") + std::string(c.name);
+      // Not a FISH table at all (a wrong path, say): nothing of it is quoted.
+      require_a_known_column(
+          cells,
+          [&](std::string_view cell) {
+            const std::string name = normalize(cell);
+            return std::any_of(k_columns.begin(), k_columns.end(), [&](const ColumnName& c) { return c.name == name; });
+          },
+          "FISH table", accepted, src, where);
       for (const auto cell : cells) {
         const std::string name = normalize(cell);
         if (name.empty()) {  // a trailing tab of a spreadsheet export
@@ -358,8 +357,6 @@ FishResult parse_fish(std::string_view tsv, std::string_view source, const FishO
         }
         const auto it = std::find_if(k_columns.begin(), k_columns.end(), [&](const ColumnName& c) { return c.name == name; });
         if (it == k_columns.end()) {
-          std::string accepted;
-          for (const auto& c : k_columns) accepted += (accepted.empty() ? "" : ", ") + std::string(c.name);
           throw InputError(ErrorKind::format, src, where,
                            fmt::format("unknown column \"{}\" (accepted: {}; is the file tab-separated?)", excerpt(trim(cell)), accepted));
         }

@@ -1,6 +1,10 @@
 // UTF-8 at the boundary (see text.hpp).
 #include "libescapade/base/text.hpp"
 
+#include <algorithm>
+
+#include "libescapade/base/error.hpp"
+
 namespace escapade {
 
 bool valid_utf8(std::string_view text) noexcept {
@@ -54,6 +58,14 @@ std::string utf8_or_latin1(std::string_view text, bool* was_latin1) {
   const bool ok = valid_utf8(text);
   if (was_latin1 != nullptr) *was_latin1 = !ok;
   return ok ? std::string(text) : latin1_to_utf8(text);
+}
+
+void require_a_known_column(std::span<const std::string_view> cells, const std::function<bool(std::string_view)>& is_column,
+                            std::string_view kind, std::string_view accepted, std::string_view source, std::string_view where) {
+  if (std::any_of(cells.begin(), cells.end(), is_column)) return;
+  throw InputError(ErrorKind::format, std::string(source), std::string(where),
+                   "not a " + std::string(kind) + ": its first line names none of the columns " + std::string(accepted) +
+                       " (is the file tab-separated?)");
 }
 
 }  // namespace escapade

@@ -6,6 +6,8 @@
 /// Latin-1 (ISO-8859-1, what older instruments, spreadsheets and file systems write), with
 /// a warning, never dropped and never passed on raw.
 
+#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -21,5 +23,12 @@ namespace escapade {
 /// `text` itself when it is valid UTF-8, else read as Latin-1; `was_latin1` (when given)
 /// says which, for the caller's warning.
 [[nodiscard]] std::string utf8_or_latin1(std::string_view text, bool* was_latin1 = nullptr);
+
+/// The header check of a table a user names (a manifest, a FISH table): when none of the
+/// header's `cells` is a column of the kind (`is_column`), the file is some other file (a
+/// wrong path, say), and this throws InputError(format) at `source`, `where` saying so and
+/// listing `accepted`, while quoting nothing of the file.
+void require_a_known_column(std::span<const std::string_view> cells, const std::function<bool(std::string_view)>& is_column,
+                            std::string_view kind, std::string_view accepted, std::string_view source, std::string_view where);
 
 }  // namespace escapade

@@ -92,11 +92,19 @@ std::optional<Therapy> parse_therapy(std::string_view text) {
 }
 
 std::optional<Relapse> parse_relapse(std::string_view text) {
-  std::string t(trim(text));
-  // CD19− written with a Unicode minus sign (U+2212) reads as '-'.
-  for (std::size_t at; (at = t.find("\xe2\x88\x92")) != std::string::npos;) t.replace(at, 3, "-");
+  // Lower case; CD19− written with a Unicode minus sign (U+2212) reads as '-'.
+  const std::string_view t = trim(text);
+  constexpr std::string_view minus = "\xe2\x88\x92";
   std::string lower;
-  for (char c : t) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (t.substr(i, minus.size()) == minus) {
+      lower += '-';
+      i += minus.size() - 1;
+      continue;
+    }
+    const char c = t[i];
+    lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
   if (lower == "none" || lower == "no") return Relapse::none;
   if (lower == "cd19pos" || lower == "cd19+" || lower == "cd19_positive" || lower == "cd19 positive") return Relapse::cd19pos;
   if (lower == "cd19neg" || lower == "cd19-" || lower == "cd19_negative" || lower == "cd19 negative") return Relapse::cd19neg;
@@ -238,24 +246,21 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
     if (header_line == 0) {
       header_line = line_no;
       const std::string where = fmt::format("line {}", line_no);
-      const auto known = [&](std::string_view cell) {
-        const std::string name = normalize(cell);
-        return std::any_of(k_columns.begin(), k_columns.end(), [&](const ColumnName& c) { return c.name == name; });
-      };
-      if (std::none_of(cells.begin(), cells.end(), known)) {
-        // Not a manifest at all (a wrong path, say): nothing of it is quoted.
-        std::string accepted;
-        for (const auto& c : k_columns) accepted += (accepted.empty() ? "" : ", ") + std::string(c.name);
-        throw InputError(ErrorKind::format, src, where,
-                         fmt::format("not a cohort manifest: its first line names none of the columns {} (is it tab-separated?)", accepted));
-      }
+      std::string accepted;
+      for (const auto& c : k_columns) accepted += (accepted.empty() ? "" : ", ") + std::string(c.name);
+      // Not a cohort manifest at all (a wrong path, say): nothing of it is quoted.
+      require_a_known_column(
+          cells,
+          [&](std::string_view cell) {
+            const std::string name = normalize(cell);
+            return std::any_of(k_columns.begin(), k_columns.end(), [&](const ColumnName& c) { return c.name == name; });
+          },
+          "cohort manifest", accepted, src, where);
       for (std::size_t i = 0; i < cells.size(); ++i) {
         const std::string name = normalize(cells[i]);
         if (name.empty() && i + 1 == cells.size() && i > 0) break;  // a trailing tab
         const auto it = std::find_if(k_columns.begin(), k_columns.end(), [&](const ColumnName& c) { return c.name == name; });
         if (it == k_columns.end()) {
-          std::string accepted;
-          for (const auto& c : k_columns) accepted += (accepted.empty() ? "" : ", ") + std::string(c.name);
           throw InputError(ErrorKind::format, src, where,
                            fmt::format("unknown column \"{}\" (columns: {})", excerpt(trim(cells[i])), accepted));
         }
