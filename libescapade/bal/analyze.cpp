@@ -688,7 +688,7 @@ class Pipeline {
     // The cut is found among all SSC-low cells (the CD45-bright negatives mark where the
     // negatives end) and applied within the CD45-dim region.
     const double cut = record("CD34", d, "cells below the granulocytes' SSC", cd34_cut(v, low),
-                              {count(my_refs.lymphocytes) >= 20 ? "ref_lymphocytes" : "ref_granulocytes"});
+                              {cd34_reference_is_tnk() ? "ref_t_nk" : count(my_refs.lymphocytes) >= 20 ? "ref_lymphocytes" : "ref_granulocytes"});
     gate::Interval i34{d};
     i34.min = cut;
     my_cd34_intervals = {i34};
@@ -729,8 +729,16 @@ class Pipeline {
     return out;
   }
 
+  // The CD34-negative reference: the T/NK cells when there are enough of them, else all
+  // lymphocytes. T/NK cells carry no CD19, so neither hematogones nor CD19+ blasts, which can
+  // reach the lymphocytes' CD45 in a regenerating or blast-rich marrow (and some of which
+  // carry CD34), are among them.
+  bool cd34_reference_is_tnk() const { return count(my_refs.tnk) >= 200; }
+
   autogate::Threshold cd34_cut(const std::vector<double>& v, const std::vector<std::uint8_t>& members) {
-    const auto lymph = sample(v, my_refs.lymphocytes);
+    const bool tnk = cd34_reference_is_tnk();
+    const auto lymph = sample(v, tnk ? my_refs.tnk : my_refs.lymphocytes);
+    const char* lymph_name = tnk ? "T/NK cells" : "lymphocytes";
     const auto gran = sample(v, my_refs.granulocytes);
     const auto x = sample(v, members);
     double limit = 0;
@@ -741,7 +749,7 @@ class Pipeline {
     // cut is the least dense point between it and the CD34+ peak.
     if (lymph.size() >= 20) {
       limit = autogate::quantile(lymph, 0.95);
-      from = fmt::format("the 95th percentile of {} lymphocytes", lymph.size());
+      from = fmt::format("the 95th percentile of {} {}", lymph.size(), lymph_name);
     } else if (gran.size() >= 50) {
       limit = autogate::quantile(gran, 0.995);
       from = fmt::format("the 99.5th percentile of {} granulocytes", gran.size());

@@ -327,8 +327,9 @@ class FigureMaker {
              "below them. Their CD19− part (T/NK cells) is the negative reference for CD19 and CD22";
     }
     if (id == "ref_t_nk") {
-      return "the lymphocytes below their own CD19 split, which carry neither CD19 nor CD22: a CD19 or CD22 population counts "
-             "as positive only beyond half-way from their mode to their 99.5th percentile, and a cut never falls inside them";
+      return "the lymphocytes below their own CD19 split, which carry no CD34, CD19 or CD22: the CD34 cut lies above them, "
+             "a CD19 or CD22 population counts as positive only beyond half-way from their mode to their 99.5th percentile, "
+             "and a cut never falls inside them";
     }
     if (id == "ref_monocytes") {
       return "CD45-bright, SSC between lymphocytes and granulocytes: kept out of the CD45-dim region. Large cells without "

@@ -219,7 +219,7 @@ TEST_F(SampleReport, ImagesDecodeAsPngs) {
 
 TEST_F(SampleReport, GatingSequenceHasEveryStepInOrder) {
   // The simulated BD panel has FSC-A/FSC-H, SSC-A and CD38: all seven gating plots, and the
-  // references of the CD34 cut (lymphocytes) and of the CD19 and CD22 cuts (T/NK cells and
+  // references of the CD34 cut (T/NK cells) and of the CD19 and CD22 cuts (T/NK cells and
   // monocytes) on their cuts' axes.
   ASSERT_EQ(figures->size(), 10U);
   const std::array<std::string, 10> steps{"1. Singlets",
@@ -227,7 +227,7 @@ TEST_F(SampleReport, GatingSequenceHasEveryStepInOrder) {
                                           "3. Reference populations",
                                           "4. CD45+ leukocytes",
                                           "5. CD34+ SSC-low",
-                                          "6. Reference for the CD34 cut: lymphocytes",
+                                          "6. Reference for the CD34 cut: T/NK cells",
                                           "7. CD19 × CD22",
                                           "8. Reference for the CD19 and CD22 cuts: T/NK cells",
                                           "9. Reference for the CD19 and CD22 cuts: monocytes",
