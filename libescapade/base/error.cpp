@@ -90,8 +90,18 @@ std::string format_message(std::string_view source, std::string_view where, std:
   }
   out.append(reason);
   // Valid UTF-8 whatever a file name or value held (base/text.hpp), so that a message can go
-  // into JSON, a database or a report.
-  return printable(utf8_or_latin1(out));
+  // into JSON, a database or a report; and bounded, whatever a file makes it list (a file of
+  // 10,000 channels, a table of a million bad rows).
+  std::string text = printable(utf8_or_latin1(out));
+  constexpr std::size_t max_bytes = 4000;
+  if (text.size() > max_bytes) {
+    std::size_t end = max_bytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // not inside a character
+    const std::size_t cut = text.size() - end;
+    text.resize(end);
+    text += "… (" + std::to_string(cut) + " more bytes)";
+  }
+  return text;
 }
 
 Error::Error(ErrorKind kind, std::string source, std::string where, std::string reason)

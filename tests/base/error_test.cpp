@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "libescapade/base/error.hpp"
+#include "libescapade/base/text.hpp"
 
 namespace escapade {
 namespace {
@@ -41,6 +42,26 @@ TEST(Excerpt, IsShortEscapedAndCutAtACharacter) {
   EXPECT_EQ(excerpt(long_line), std::string(40, 'x') + "…");
   // "é" is two bytes; a cut inside it backs up to the character's start.
   EXPECT_EQ(excerpt(std::string(39, 'a') + "é", 40), std::string(39, 'a') + "…");
+}
+
+}  // namespace
+}  // namespace escapade
+
+namespace escapade {
+namespace {
+
+// Issue 11, case 13: every message is bounded, whatever a file makes it list.
+TEST(Message, IsBoundedAndStaysValidUtf8) {
+  std::string reason;
+  for (int i = 0; i < 5000; ++i) reason += "canal-\xC3\xA9" + std::to_string(i) + ", ";
+  const Error e(ErrorKind::reference, "big.fcs", "channel 'X'", reason);
+  const std::string m = e.what();
+  EXPECT_LT(m.size(), 4100U);
+  EXPECT_EQ(m.rfind("big.fcs: channel 'X': canal-", 0), 0U);
+  EXPECT_NE(m.find("more bytes)"), std::string::npos);
+  EXPECT_EQ(m.find('\n'), std::string::npos);
+  EXPECT_TRUE(valid_utf8(m));
+  EXPECT_EQ(e.reason(), reason);  // the whole reason stays available to a program
 }
 
 }  // namespace
