@@ -61,7 +61,9 @@ TEST_F(FileIo, APlantedSymlinkIsNeverFollowed) {
   // No temporary is left behind.
   for (const auto& e : fs::directory_iterator(dir)) {
     const auto name = e.path().filename().string();
-    if (name.find(".part-") != std::string::npos) EXPECT_TRUE(fs::is_symlink(e.path())) << name;
+    if (name.find(".part-") != std::string::npos) {
+      EXPECT_TRUE(fs::is_symlink(e.path())) << name;
+    }
   }
 }
 
