@@ -393,7 +393,10 @@ TEST_F(Cli, ALatin1FileNameIsAnalysedAndShownAsLatin1) {
   ASSERT_EQ(r.status, 0) << slurp(dir / "err");
   const auto j = nlohmann::json::parse(slurp(dir / "out" / "results.json"));
   EXPECT_NE(j.dump().find("caf\xC3\xA9.fcs"), std::string::npos);
-  EXPECT_NO_THROW((void)nlohmann::json::parse(r.out));
+  EXPECT_NO_THROW({
+    const auto stdout_json = nlohmann::json::parse(r.out);
+    EXPECT_FALSE(stdout_json.is_null());
+  });
   EXPECT_NE(slurp(dir / "out" / "populations.tsv").find("caf\xC3\xA9.fcs"), std::string::npos);
 }
 
