@@ -176,6 +176,8 @@ struct WindowMinimum {
 /// dim population on a logicle scale is skewed (its negative side is stretched), so its
 /// mode and median differ by more than the gaps being judged.
 [[nodiscard]] double mode(std::span<const double> values);
+/// The same for a density already estimated; `fallback` when it has no peak.
+[[nodiscard]] double mode(const Density& density, double fallback);
 
 /// One side of a population around its mode: the 68.27th percentile of the distances of
 /// the values on that side, which is one SD for a Gaussian (the lower side of a negative

@@ -372,15 +372,16 @@ WindowMinimum window_minimum(std::span<const double> values, double lo, double h
   return w;
 }
 
-double mode(std::span<const double> values) {
-  const Density d = estimate_density(values);
-  double best = quantile(values, 0.5);
+double mode(const Density& density, double fallback) {
+  double best = fallback;
   double height = -1;
-  for (const auto& p : find_peaks(d, 0.02)) {
+  for (const auto& p : find_peaks(density, 0.02)) {
     if (p.height > height) height = p.height, best = p.position;
   }
   return best;
 }
+
+double mode(std::span<const double> values) { return mode(estimate_density(values), quantile(values, 0.5)); }
 
 namespace {
 

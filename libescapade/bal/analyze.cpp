@@ -526,10 +526,10 @@ class Pipeline {
     }
     if (std::isfinite(r.tnk_cd19_max) && count(r.tnk) >= 50 && my_a.plan.has_population("ref_lymphocytes")) {
       // T/NK cells: the lymphocytes below their own CD19 split, the negative reference for
-      // CD19 and CD22.
+      // CD34, CD19 and CD22.
       gate::Interval below{marker_dimension("CD19")};
       below.max = r.tnk_cd19_max;
-      my_a.plan.add_gate({"ref_t_nk", "ref_lymphocytes", "T/NK cells (reference: no CD19, no CD22)", gate::RectangleGate{{below}}});
+      my_a.plan.add_gate({"ref_t_nk", "ref_lymphocytes", "T/NK cells (reference: no CD34, CD19 or CD22)", gate::RectangleGate{{below}}});
       my_reference_gates.push_back("ref_t_nk");
     }
     if (std::isfinite(r.mono_cd45)) {
@@ -682,13 +682,13 @@ class Pipeline {
     const double right = std::isfinite(bright) ? bright : 1e6;
     my_region = gate::PolygonGate{d45, ssc, {{floor, floor}, {right, floor}, {right, mid_ssc}, {std::min(mono, right), mid_ssc},
                                              {std::min(mono, right), top}, {floor, top}}};
-    my_negatives = count(my_refs.tnk) >= 50 ? my_refs.tnk : my_refs.granulocytes;
+    my_negatives = negatives_id() == "ref_t_nk" ? my_refs.tnk : my_refs.granulocytes;
     const gate::Dimension d = marker_dimension("CD34");
     const auto& v = values(d);
     // The cut is found among all SSC-low cells (the CD45-bright negatives mark where the
     // negatives end) and applied within the CD45-dim region.
     const double cut = record("CD34", d, "cells below the granulocytes' SSC", cd34_cut(v, low),
-                              {cd34_reference_is_tnk() ? "ref_t_nk" : count(my_refs.lymphocytes) >= 20 ? "ref_lymphocytes" : "ref_granulocytes"});
+                              {cd34_reference_id()});
     gate::Interval i34{d};
     i34.min = cut;
     my_cd34_intervals = {i34};
@@ -733,10 +733,14 @@ class Pipeline {
   // lymphocytes. T/NK cells carry no CD19, so neither hematogones nor CD19+ blasts, which can
   // reach the lymphocytes' CD45 in a regenerating or blast-rich marrow (and some of which
   // carry CD34), are among them.
-  bool cd34_reference_is_tnk() const { return count(my_refs.tnk) >= 200; }
+  // Below 20 lymphocytes the granulocytes serve (cd34_cut). A plan id, as Cut::references.
+  std::string cd34_reference_id() const {
+    if (count(my_refs.tnk) >= 200) return "ref_t_nk";
+    return count(my_refs.lymphocytes) >= 20 ? "ref_lymphocytes" : "ref_granulocytes";
+  }
 
   autogate::Threshold cd34_cut(const std::vector<double>& v, const std::vector<std::uint8_t>& members) {
-    const bool tnk = cd34_reference_is_tnk();
+    const bool tnk = cd34_reference_id() == "ref_t_nk";
     const auto lymph = sample(v, tnk ? my_refs.tnk : my_refs.lymphocytes);
     const char* lymph_name = tnk ? "T/NK cells" : "lymphocytes";
     const auto gran = sample(v, my_refs.granulocytes);
@@ -987,7 +991,7 @@ class Pipeline {
     // One population (or two that overlap too much to resolve): where its density peaks says
     // what it is (possibly with a few negatives beneath a positive's lower side).
     const autogate::Density d = autogate::estimate_density(x);
-    const double mode = autogate::mode(x);
+    const double mode = autogate::mode(d, autogate::quantile(x, 0.5));
     if (positive(mode)) {
       const double edge = lone_positive_edge(x, mode, d.bandwidth);
       t.positive_peak = mode;

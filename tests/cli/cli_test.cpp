@@ -37,6 +37,19 @@ class Cli : public ::testing::Test {
   std::filesystem::path dir;
 };
 
+// A Gating-ML 2.0 file with one rectangle gate "r" on `channel` (an empty bound is open).
+void write_rectangle_gatingml(const std::filesystem::path& path, const std::string& channel, const std::string& min,
+                              const std::string& max = "") {
+  std::ofstream(path) << R"(<?xml version="1.0" encoding="UTF-8"?>
+<gating:Gating-ML xmlns:gating="http://www.isac-net.org/std/Gating-ML/v2.0/gating"
+  xmlns:data-type="http://www.isac-net.org/std/Gating-ML/v2.0/datatypes">
+  <gating:RectangleGate gating:id="r">
+    <gating:dimension gating:min=")" << min << '"' << (max.empty() ? "" : " gating:max=\"" + max + '"')
+                      << R"(><data-type:fcs-dimension data-type:name=")" << channel << R"("/></gating:dimension>
+  </gating:RectangleGate>
+</gating:Gating-ML>)";
+}
+
 }  // namespace
 
 TEST_F(Cli, InfoJsonHasEventsChannelsStainsAndWarnings) {
@@ -342,13 +355,7 @@ TEST_F(Cli, GateRefusesTwoInputsThatWouldWriteOneOutput) {
     std::filesystem::create_directories(dir / sub);
     std::filesystem::copy_file(escapade::testing::data_path("fcs/fcsparser/FACS_Diva/facs_diva_test.fcs"), dir / sub / "x.fcs");
   }
-  std::ofstream(dir / "g.xml") << R"(<?xml version="1.0" encoding="UTF-8"?>
-<gating:Gating-ML xmlns:gating="http://www.isac-net.org/std/Gating-ML/v2.0/gating"
-  xmlns:data-type="http://www.isac-net.org/std/Gating-ML/v2.0/datatypes">
-  <gating:RectangleGate gating:id="r">
-    <gating:dimension gating:min="0"><data-type:fcs-dimension data-type:name="FSC-A"/></gating:dimension>
-  </gating:RectangleGate>
-</gating:Gating-ML>)";
+  write_rectangle_gatingml(dir / "g.xml", "FSC-A", "0");
   auto r = run("gate -q " + q(dir / "a" / "x.fcs") + " " + q(dir / "b" / "x.fcs") + " --gatingml " + q(dir / "g.xml") +
                    " --events " + q(dir / "ev") + " --force",
                dir / "err");
@@ -363,13 +370,7 @@ TEST_F(Cli, GateRefusesTwoInputsThatWouldWriteOneOutput) {
 // FlowJo workspace), not a bad command line (2); a filesystem failure is io (3), naming the
 // path, never "filesystem error" with exit 1.
 TEST_F(Cli, BadContentAndFilesystemFailuresHaveTheirExitStatus) {
-  std::ofstream(dir / "bad.xml") << R"(<?xml version="1.0" encoding="UTF-8"?>
-<gating:Gating-ML xmlns:gating="http://www.isac-net.org/std/Gating-ML/v2.0/gating"
-  xmlns:data-type="http://www.isac-net.org/std/Gating-ML/v2.0/datatypes">
-  <gating:RectangleGate gating:id="r">
-    <gating:dimension gating:min="5" gating:max="1"><data-type:fcs-dimension data-type:name="FSC-A"/></gating:dimension>
-  </gating:RectangleGate>
-</gating:Gating-ML>)";
+  write_rectangle_gatingml(dir / "bad.xml", "FSC-A", "5", "1");
   const auto fcs = escapade::testing::data_path("fcs/fcsparser/FACS_Diva/facs_diva_test.fcs");
   auto bad = run("gate -q " + q(fcs) + " --gatingml " + q(dir / "bad.xml"), dir / "err");
   EXPECT_EQ(bad.status, 4) << slurp(dir / "err");
@@ -408,13 +409,7 @@ TEST_F(Cli, ErrorsNameTheFileAtFault) {
   const auto part = dir / "scatter_only.fcs";
   ASSERT_EQ(run("export -q " + q(full) + " --channels FSC-A,SSC-A --to fcs -o " + q(part), dir / "err").status, 0)
       << slurp(dir / "err");
-  std::ofstream(dir / "g.xml") << R"(<?xml version="1.0" encoding="UTF-8"?>
-<gating:Gating-ML xmlns:gating="http://www.isac-net.org/std/Gating-ML/v2.0/gating"
-  xmlns:data-type="http://www.isac-net.org/std/Gating-ML/v2.0/datatypes">
-  <gating:RectangleGate gating:id="r">
-    <gating:dimension gating:min="0"><data-type:fcs-dimension data-type:name="APC-A"/></gating:dimension>
-  </gating:RectangleGate>
-</gating:Gating-ML>)";
+  write_rectangle_gatingml(dir / "g.xml", "APC-A", "0");
   auto r = run("gate -q " + q(full) + " " + q(part) + " --gatingml " + q(dir / "g.xml"), dir / "err");
   EXPECT_EQ(r.status, 6);
   const std::string err = slurp(dir / "err");
