@@ -167,6 +167,10 @@ struct WindowMinimum {
   double value = std::numeric_limits<double>::quiet_NaN();
   double density_ratio = 1;  ///< density at the minimum / the highest density in the window
   std::size_t events = 0;    ///< values used
+  /// The trough's floor (density within 10 % of the window's range above its minimum), of
+  /// which `value` is the middle.
+  double floor_low = std::numeric_limits<double>::quiet_NaN();
+  double floor_high = std::numeric_limits<double>::quiet_NaN();
 };
 [[nodiscard]] WindowMinimum window_minimum(std::span<const double> values, double lo, double hi,
                                            const DensityOptions& options = {});
@@ -183,7 +187,12 @@ struct WindowMinimum {
 /// the values on that side, which is one SD for a Gaussian (the lower side of a negative
 /// population is free of positives, so its spread is measured there). NaN for fewer than
 /// 2 values on that side.
-[[nodiscard]] double side_spread(std::span<const double> values, double mode, bool upper);
+///
+/// With `coverage`, the SD a Gaussian would have if that fraction of the side's distances
+/// lay within the distance found (coverage 0.9: the distance / 1.6449). A farther coverage
+/// follows the tail's real shape (a logicle scale compresses a dim population's upper tail)
+/// at the cost of tolerating fewer strays on that side.
+[[nodiscard]] double side_spread(std::span<const double> values, double mode, bool upper, double coverage = 0.682689492137);
 
 /// How far a population reaches on one side of its mode: the distance within which 99 % of
 /// the values on that side lie, so that `mode + side_reach(…, false)` is its 99.5th

@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+
+#include <boost/math/special_functions/erf.hpp>
 #include <cmath>
 #include <limits>
 
@@ -367,7 +369,9 @@ WindowMinimum window_minimum(std::span<const double> values, double lo, double h
   std::size_t left = best, right = best;
   while (left > 0 && d.x(left - 1) >= lo && d.values[left - 1] <= floor) --left;
   while (right + 1 < d.values.size() && d.x(right + 1) <= hi && d.values[right + 1] <= floor) ++right;
-  w.value = (d.x(left) + d.x(right)) / 2;
+  w.floor_low = d.x(left);
+  w.floor_high = d.x(right);
+  w.value = (w.floor_low + w.floor_high) / 2;
   w.density_ratio = top > 0 ? d.values[best] / top : 0;
   return w;
 }
@@ -397,16 +401,18 @@ std::vector<double> side_distances(std::span<const double> values, double mode, 
 
 }  // namespace
 
-double side_spread(std::span<const double> values, double mode, bool upper) {
+double side_spread(std::span<const double> values, double mode, bool upper, double coverage) {
   auto distances = side_distances(values, mode, upper);
   if (distances.size() < 2) return std::numeric_limits<double>::quiet_NaN();
-  return select_quantile(distances, 0.6827);
+  // |Z| ≤ z with probability `coverage` for z = √2 erf⁻¹(coverage).
+  const double z = std::sqrt(2.0) * boost::math::erf_inv(coverage);
+  return select_quantile(distances, coverage) / z;
 }
 
 double side_reach(std::span<const double> values, double mode, bool upper) {
   auto distances = side_distances(values, mode, upper);
   if (distances.size() < 2) return std::numeric_limits<double>::quiet_NaN();
-  if (distances.size() < 200) return 2.5758293035489 * select_quantile(distances, 0.6827);
+  if (distances.size() < 200) return 2.5758293035489 * side_spread(values, mode, upper);
   return select_quantile(distances, 0.99);
 }
 

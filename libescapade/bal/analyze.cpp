@@ -706,7 +706,7 @@ class Pipeline {
         const double median = autogate::quantile(x, 0.5);
         const auto w = autogate::window_minimum(x, 0.45 * median, 0.85 * median);
         autogate::Threshold t;
-        t.value = std::isfinite(w.value) ? w.value : 0.6 * median;
+        t.value = std::isfinite(w.floor_high) ? w.floor_high : std::isfinite(w.value) ? w.value : 0.6 * median;
         // Live CD34+ cells end 2.5 SDs of their upper side (free of dead cells) below their
         // median: a minimum on noise further down lets dead cells in.
         const double up = autogate::side_spread(x, median, true);
@@ -1002,12 +1002,16 @@ class Pipeline {
                            marker, mode, rule, edge, t.value);
       return t;
     }
-    const double sd = autogate::side_spread(x, mode, false);
+    const double centre = autogate::quantile(x, 0.5);
+    const double lower = autogate::side_spread(x, centre, false, 0.9);
+    const double upper = autogate::side_spread(x, centre, true, 0.9);
+    const double sd = std::isfinite(lower) && std::isfinite(upper) ? std::min(lower, upper) : one.components.front().sd;
     t.negative_peak = mode;
-    t.value = mode + z * (std::isfinite(sd) ? sd : one.components.front().sd);
-    t.note = fmt::format("one {} population peaking at {:.3g}, not beyond {}: negative; cut at its 99.5th percentile {:.3g} from its "
-                         "lower side",
-                         marker, mode, rule, t.value);
+    t.value = centre + z * sd;
+    t.note = fmt::format("one {} population peaking at {:.3g}, not beyond {}: negative; cut at its 99.5th percentile {:.3g} (median "
+                         "{:.3g} + 2.58 × {:.3g}, the narrower of its lower side's spread {:.3g}, stretched by the logicle scale, "
+                         "and its upper side's {:.3g}, widened by any positives)",
+                         marker, mode, rule, t.value, centre, sd, lower, upper);
     return t;
   }
 

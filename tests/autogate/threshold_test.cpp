@@ -169,6 +169,13 @@ TEST(SideReach, IsTheNinetyNinthPercentileDistanceWhateverTheShape) {
     EXPECT_NEAR(2.5758 * side_spread(flat, 0.5, false), 0.879, 0.01);
   }
   const auto few = mixture(6, 100, 0, 1, 0, 0, 1);
+  // A Gaussian's SD from any coverage; a flat side's 90 % distance (0.45) is 1.6449 SDs.
+  const auto g = mixture(7, 200000, 0, 1, 0, 0, 1);
+  EXPECT_NEAR(side_spread(g, 0, true, 0.9), 1.0, 0.02);
+  EXPECT_NEAR(side_spread(g, 0, false, 0.5), 1.0, 0.02);
+  std::vector<double> flat(200000);
+  for (std::size_t i = 0; i < flat.size(); ++i) flat[i] = (static_cast<double>(i) + 0.5) / static_cast<double>(flat.size());
+  EXPECT_NEAR(side_spread(flat, 0.5, false, 0.9), 0.45 / 1.6448536, 1e-4);
   EXPECT_DOUBLE_EQ(side_reach(few, 0, false), 2.5758293035489 * side_spread(few, 0, false));
   EXPECT_TRUE(std::isnan(side_reach(std::vector<double>{1.0}, 0, false)));
 }
