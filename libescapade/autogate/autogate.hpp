@@ -221,6 +221,34 @@ struct GaussianMixture {
 /// @throws InputError(invalid_argument) for fewer than 2 finite values or k outside 1–2.
 [[nodiscard]] GaussianMixture fit_gaussian_mixture(std::span<const double> values, std::size_t k);
 
+/// A Gaussian mixture in several dimensions at once, with a full covariance per component,
+/// fitted by EM from a first assignment of every point to a component (a partition the
+/// caller already has, e.g. the two sides of a 1-D cut). Populations that overlap on every
+/// single axis separate in the plane (a dead cell's FSC falls and its SSC rises).
+struct MultivariateMixture {
+  struct Component {
+    double weight = 0;
+    std::vector<double> mean;        ///< one per dimension
+    std::vector<double> covariance;  ///< dimensions × dimensions, row-major
+  };
+  std::size_t dimensions = 0;
+  std::vector<Component> components;
+  double log_likelihood = 0;
+  std::size_t iterations = 0;
+  /// P(component | point) for each component; `point` has one value per dimension.
+  [[nodiscard]] std::vector<double> posteriors(std::span<const double> point) const;
+  /// P(component `k` | point) for many points, given as one column per dimension.
+  [[nodiscard]] std::vector<double> posterior(std::size_t k, const std::vector<std::vector<double>>& columns) const;
+};
+/// @param columns one column of values per dimension, all of one length n (points with a
+///        non-finite value take no part in the fit).
+/// @param initial the first component of each of the n points (< k).
+/// @throws InputError(invalid_argument) for mismatched lengths, an initial component ≥ k, or
+///         a component that starts with fewer points than dimensions + 1.
+[[nodiscard]] MultivariateMixture fit_multivariate_mixture(const std::vector<std::vector<double>>& columns,
+                                                           std::span<const std::size_t> initial, std::size_t k,
+                                                           std::size_t max_iterations = 200);
+
 /// The `p`-quantile (R type 7) of the finite values.
 /// @throws InputError(invalid_argument) if there is no finite value or p is outside [0, 1].
 [[nodiscard]] double quantile(std::span<const double> values, double p);

@@ -599,7 +599,14 @@ class Pipeline {
 
   void add_cd34_gate() {
     my_a.plan.add_gate({"blast_region", "cells", "CD45-dim SSC-low", my_region});
-    my_a.plan.add_gate({"cd34", "blast_region", "CD34+ SSC-low", gate::RectangleGate{my_cd34_intervals}});
+    if (!my_live_polygon) {
+      my_a.plan.add_gate({"cd34", "blast_region", "CD34+ SSC-low", gate::RectangleGate{my_cd34_intervals}});
+      return;
+    }
+    // The CD34+ events, then the live ones among them (separate_dead_cd34).
+    my_a.plan.add_gate({"cd34_all", "blast_region", "CD34+ SSC-low, live and dead", gate::RectangleGate{my_cd34_intervals}});
+    my_a.plan.add_gate({"cd34", "cd34_all", "CD34+ SSC-low", *my_live_polygon});
+    my_structural.push_back("cd34_all");
   }
 
   std::vector<std::uint8_t> gate_leukocytes(const std::vector<std::uint8_t>& parent) {
@@ -706,7 +713,7 @@ class Pipeline {
         const double median = autogate::quantile(x, 0.5);
         const auto w = autogate::window_minimum(x, 0.45 * median, 0.85 * median);
         autogate::Threshold t;
-        t.value = std::isfinite(w.floor_high) ? w.floor_high : std::isfinite(w.value) ? w.value : 0.6 * median;
+        t.value = std::isfinite(w.value) ? w.value : 0.6 * median;
         // Live CD34+ cells end 2.5 SDs of their upper side (free of dead cells) below their
         // median: a minimum on noise further down lets dead cells in.
         const double up = autogate::side_spread(x, median, true);
@@ -719,14 +726,114 @@ class Pipeline {
                              t.value, median, w.density_ratio);
         const double fcut = record("CD34_fsc", *my_fsc, "CD34+", t);
         my_fsc_min = std::max(my_fsc_min, fcut);
+        // With a viability dye the dead cells are already out.
+        if (!my_a.cuts.back().overridden && !my_viability) separate_dead_cd34(out, fcut);
       }
       for (std::size_t e = 0; e < out.size(); ++e) {
-        out[e] = out[e] != 0 && f[e] >= my_fsc_min;
+        out[e] = out[e] != 0 && f[e] >= my_fsc_min && (!my_live_cd34 || my_live_cd34->live(f[e], s[e]));
         cells[e] = cells[e] != 0 && f[e] >= my_fsc_min;
       }
     }
     my_a.cd34 = count(out);
     return out;
+  }
+
+  // The live CD34+ cells' lower FSC boundary at each SSC, from a two-population mixture.
+  struct LiveBoundary {
+    std::vector<double> ssc, fsc;  // rows ascending in SSC; FSC at or above fsc[i] is live
+    double live(double f, double s) const {
+      if (s <= ssc.front()) return f >= fsc.front();
+      if (s >= ssc.back()) return f >= fsc.back();
+      const auto i = static_cast<std::size_t>(std::upper_bound(ssc.begin(), ssc.end(), s) - ssc.begin());
+      const double u = (s - ssc[i - 1]) / (ssc[i] - ssc[i - 1]);
+      return f >= fsc[i - 1] + u * (fsc[i] - fsc[i - 1]);
+    }
+  };
+
+  // Dead CD34+ cells lose forward scatter and gain side scatter, so the FSC cut alone lets the
+  // dead cells with the highest FSC in, where their autofluorescence reads as dim CD19 or CD22
+  // (SPEC.md: no viability dye). A Gaussian mixture of the CD34+ events on log FSC × SSC,
+  // started from the two sides of the FSC cut, separates the two populations in the plane;
+  // above the live population's mean SSC an event is live where the live population is the
+  // more probable. Needs 10 events on each side of the cut.
+  void separate_dead_cd34(const std::vector<std::uint8_t>& cd34, double fcut) {
+    const auto& f = values(*my_fsc);
+    const gate::Dimension ssc = scatter_dimension("SSC-A");
+    const auto& s = values(ssc);
+    std::vector<std::vector<double>> columns(2);
+    std::vector<std::size_t> initial;
+    std::size_t dead = 0;
+    // The fit needs a few thousand events, not every blast of a blast-rich tube.
+    const std::size_t stride = std::max<std::size_t>(1, count(cd34) / 5000);
+    std::size_t seen = 0;
+    for (std::size_t e = 0; e < cd34.size(); ++e) {
+      if (cd34[e] == 0 || !(f[e] > 0) || seen++ % stride != 0) continue;
+      columns[0].push_back(std::log(f[e]));
+      columns[1].push_back(s[e]);
+      initial.push_back(f[e] < fcut ? 1 : 0);
+      dead += initial.back();
+    }
+    if (dead < 10 || initial.size() - dead < 10) return;
+    autogate::MultivariateMixture m;
+    try {
+      m = autogate::fit_multivariate_mixture(columns, initial, 2);
+    } catch (const InputError&) {
+      return;  // a side collapsed onto a line: the FSC cut stands alone
+    }
+    const auto& live = m.components[0];
+    const auto& gone = m.components[1];
+    // Dead cells are smaller and more granular; a smaller, less granular population below
+    // the cut is live (small cells of another lineage), and the FSC cut stands alone.
+    if (!(gone.mean[0] < live.mean[0]) || !(gone.mean[1] > live.mean[1])) return;
+    // The boundary row by row: the lowest FSC above the dead population's centre where the
+    // live population is the more probable (none: the row is dead).
+    const auto [s_lo, s_hi] = std::minmax_element(columns[1].begin(), columns[1].end());
+    const auto [f_lo, f_hi] = std::minmax_element(columns[0].begin(), columns[0].end());
+    constexpr std::size_t rows = 48, steps = 256;
+    LiveBoundary b;
+    const double top = std::exp(*f_hi) * 1e3;
+    std::vector<std::vector<double>> grid(2);
+    for (std::size_t i = 0; i < rows; ++i) {
+      for (std::size_t k = 0; k <= steps; ++k) {
+        grid[0].push_back(gone.mean[0] + (*f_hi + 0.5 - gone.mean[0]) * static_cast<double>(k) / steps);
+        grid[1].push_back(*s_lo + (*s_hi - *s_lo) * static_cast<double>(i) / (rows - 1));
+      }
+    }
+    const auto p_live = m.posterior(0, grid);
+    for (std::size_t i = 0; i < rows; ++i) {
+      const double row = grid[1][i * (steps + 1)];
+      // A dead cell is smaller and more granular than the live ones: at or below the live
+      // population's SSC the FSC cut alone stands (smaller live populations, such as B
+      // progenitors beside large blasts, lie there, and a two-population model would give
+      // them to the dead).
+      double at = row <= live.mean[1] ? 0.0 : top;
+      for (std::size_t k = 0; k <= steps && row > live.mean[1]; ++k) {
+        if (p_live[i * (steps + 1) + k] >= 0.5) {
+          at = std::exp(grid[0][i * (steps + 1) + k]);
+          break;
+        }
+      }
+      b.ssc.push_back(row);
+      b.fsc.push_back(std::max(at, fcut > 0 ? std::min(fcut, std::exp(*f_lo)) : 0.0));
+    }
+    std::size_t kept = 0;
+    for (std::size_t e = 0; e < cd34.size(); ++e) kept += cd34[e] != 0 && f[e] >= fcut && b.live(f[e], s[e]);
+    std::size_t above = 0;
+    for (std::size_t e = 0; e < cd34.size(); ++e) above += cd34[e] != 0 && f[e] >= fcut;
+    my_a.cuts.back().evidence += fmt::format(
+        "; a two-population mixture on log FSC × SSC (live {:.0f}%, dead {:.0f}% of {} events, started from this cut) leaves {} of "
+        "the {} CD34+ events above it as live",
+        100 * live.weight, 100 * gone.weight, initial.size(), kept, above);
+    // The polygon the plan gates with: left of the boundary is dead, far right is open.
+    std::vector<gate::Point> v;
+    constexpr double far = 1e12;
+    v.push_back({far, -far});
+    v.push_back({b.fsc.front(), -far});
+    for (std::size_t i = 0; i < rows; ++i) v.push_back({b.fsc[i], b.ssc[i]});
+    v.push_back({b.fsc.back(), far});
+    v.push_back({far, far});
+    my_live_polygon = gate::PolygonGate{*my_fsc, ssc, v};
+    my_live_cd34 = std::move(b);
   }
 
   // The CD34-negative reference: the T/NK cells when there are enough of them, else all
@@ -1381,6 +1488,8 @@ class Pipeline {
   std::optional<gate::Interval> my_viability;   // the cells gate: the viability cut
   std::vector<gate::Interval> my_cd34_intervals;
   gate::PolygonGate my_region;                 // the CD45-dim SSC-low blast region
+  std::optional<LiveBoundary> my_live_cd34;     // live CD34+ cells on FSC × SSC, when separated
+  std::optional<gate::PolygonGate> my_live_polygon;  // the same as a gate of the plan
   std::vector<std::uint8_t> my_cd34;           // CD34+ events, for the quadrant's blank
   double my_pre_escape_blank = nan;            // expected pre-escape events with none present
   std::vector<std::string> my_structural;  // gates that build a reported population, not reported

@@ -34,6 +34,9 @@ struct Scored {
   /// Per reference population (plan id): its events, and how many of them are truly negative
   /// for the markers it is the reference of (by the generator's labels).
   std::map<std::string, std::pair<std::size_t, std::size_t>> references;
+  /// Labelled dead and live events among all CD34+ events (cd34_all) and those the live gate
+  /// (cd34) keeps; zero when the tube needed no live gate.
+  std::size_t dead_all = 0, dead_kept = 0, live_all = 0, live_kept = 0;
 };
 
 // Label codes (bal_dev README) of cells carrying CD34, and of cells carrying CD19 or CD22
@@ -54,6 +57,16 @@ void score_references(const Analysis& a, const std::filesystem::path& labels_pat
       {"ref_lymphocytes", carries_cd34},
       {"ref_t_nk", [](int code) { return carries_cd34(code) || carries_cd19_or_cd22(code); }},
       {"ref_monocytes", carries_cd19_or_cd22}};
+  if (a.plan.has_population("cd34_all")) {
+    const auto& all = a.result.membership("cd34_all");
+    const auto& kept = a.result.membership("cd34");
+    for (std::size_t e = 0; e < labels.rows; ++e) {
+      if (!all.test(e)) continue;
+      const bool dead = labels.values[e] >= 100;
+      (dead ? s.dead_all : s.live_all) += 1;
+      (dead ? s.dead_kept : s.live_kept) += kept.test(e) ? 1 : 0;
+    }
+  }
   for (const auto& [id, carries] : negative_for) {
     if (!a.plan.has_population(id)) continue;
     const auto& m = a.result.membership(id);
@@ -145,11 +158,12 @@ TEST(BalDev, DimCd22PreEscapeIsCounted) {
   for (const char* name : {"dev_navios_005", "dev_canto_006"}) expect_passes(name);
 }
 
-// 5. Remission tubes: a few hundred CD34+ cells, where 0.5 points are 2–3 events. The
-// issue's dev_canto_001 (24–34 % reported before, ideal 6.5 %) now misses by 1–2 events of
-// 450 and is counted in the whole set below, not here.
+// 5. Remission tubes: a few hundred CD34+ cells, where 0.5 points are 2–3 events. In
+// dev_canto_001 (24–34 % reported before, ideal 6.5 %) the last excess was dead CD34+ cells
+// above the FSC cut, whose autofluorescence reads as dim CD22: they are told from live cells
+// on FSC × SSC together.
 TEST(BalDev, RemissionTubes) {
-  for (const char* name : {"dev_canto_004", "dev_canto_005", "dev_navios_003", "dev_navios_004", "dev_navios_010"}) {
+  for (const char* name : {"dev_canto_001", "dev_canto_004", "dev_canto_005", "dev_navios_003", "dev_navios_004", "dev_navios_010"}) {
     expect_passes(name);
   }
 }
@@ -160,8 +174,8 @@ TEST(BalDev, RemissionTubes) {
 // progenitors (15 events reported where the ideal analyst finds 2).
 TEST(BalDev, FewCd34ProgenitorsKeepTheirCd22TailNegative) { expect_passes("dev_canto_010"); }
 
-// The whole set: every denominator, 90 % of the estimates, and presence at least as good as
-// the ideal analyst's (sensitivity >= 0.95, no false presence).
+// The whole set: every denominator, every estimate, and presence at least as good as the
+// ideal analyst's (sensitivity >= 0.95, no false presence): bal-dev-score's rule.
 TEST(BalDev, WholeSet) {
   std::size_t estimates = 0, denominators = 0, present_true = 0, found = 0, absent_true = 0, false_calls = 0;
   for (const auto& [name, s] : all_scores()) {
@@ -178,7 +192,7 @@ TEST(BalDev, WholeSet) {
     std::printf("%-16s pre-escape %7.3f%% (ideal %7.3f%%, labels %7.3f%%) CD34+ %6zu (true %6zu)%s\n", name.c_str(), s.ours,
                 s.ideal, s.labels, s.cd34, s.true_cd34, s.estimate_ok && s.denominator_ok ? "" : "  WRONG");
   }
-  EXPECT_GE(estimates * 10, all_scores().size() * 9);
+  EXPECT_EQ(estimates, all_scores().size());
   EXPECT_GE(static_cast<double>(found), 0.95 * static_cast<double>(present_true));
   EXPECT_EQ(false_calls, 0U) << "of " << absent_true << " tubes with fewer than 20 true pre-escape cells";
 }
@@ -199,6 +213,23 @@ TEST(BalDev, ReferencePopulationsAreNegativeForTheirMarkers) {
       EXPECT_GE(purity, id == "ref_monocytes" ? 0.95 : 0.98) << name << " " << id << ": " << r.second << " of " << r.first;
     }
   }
+}
+
+// Without a viability dye, dead CD34+ cells that pass the FSC cut are told from live ones on
+// FSC × SSC (smaller and more granular): by the labels, the live gate removes at least half
+// of the dead CD34+ events above the cut and keeps 99 % of the live ones, over the set.
+TEST(BalDev, DeadCd34CellsAreToldFromLiveOnes) {
+  std::size_t dead_all = 0, dead_kept = 0, live_all = 0, live_kept = 0;
+  for (const auto& [name, s] : all_scores()) {
+    dead_all += s.dead_all;
+    dead_kept += s.dead_kept;
+    live_all += s.live_all;
+    live_kept += s.live_kept;
+  }
+  std::printf("dead CD34+ events kept %zu of %zu; live kept %zu of %zu\n", dead_kept, dead_all, live_kept, live_all);
+  ASSERT_GT(dead_all, 0U);
+  EXPECT_LE(2 * dead_kept, dead_all);
+  EXPECT_GE(static_cast<double>(live_kept), 0.99 * static_cast<double>(live_all));
 }
 
 // A real B-ALL tube (FACSDiva) without CD22 and without FSC-H: the analysis completes with
