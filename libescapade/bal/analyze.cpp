@@ -788,14 +788,14 @@ class Pipeline {
     // The boundary row by row: the lowest FSC above the dead population's centre where the
     // live population is the more probable (none: the row is dead).
     const auto [s_lo, s_hi] = std::minmax_element(columns[1].begin(), columns[1].end());
-    const auto [f_lo, f_hi] = std::minmax_element(columns[0].begin(), columns[0].end());
+    const double f_hi = *std::max_element(columns[0].begin(), columns[0].end());
     constexpr std::size_t rows = 48, steps = 256;
     LiveBoundary b;
-    const double top = std::exp(*f_hi) * 1e3;
+    const double top = std::exp(f_hi) * 1e3;
     std::vector<std::vector<double>> grid(2);
     for (std::size_t i = 0; i < rows; ++i) {
       for (std::size_t k = 0; k <= steps; ++k) {
-        grid[0].push_back(gone.mean[0] + (*f_hi + 0.5 - gone.mean[0]) * static_cast<double>(k) / steps);
+        grid[0].push_back(gone.mean[0] + (f_hi + 0.5 - gone.mean[0]) * static_cast<double>(k) / steps);
         grid[1].push_back(*s_lo + (*s_hi - *s_lo) * static_cast<double>(i) / (rows - 1));
       }
     }
@@ -814,7 +814,7 @@ class Pipeline {
         }
       }
       b.ssc.push_back(row);
-      b.fsc.push_back(std::max(at, fcut > 0 ? std::min(fcut, std::exp(*f_lo)) : 0.0));
+      b.fsc.push_back(std::max(at, fcut));
     }
     std::size_t kept = 0;
     for (std::size_t e = 0; e < cd34.size(); ++e) kept += cd34[e] != 0 && f[e] >= fcut && b.live(f[e], s[e]);
