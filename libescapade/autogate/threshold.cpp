@@ -43,6 +43,28 @@ double select_quantile(std::vector<double>& x, double p) {
   return a + (h - static_cast<double>(lo)) * (b - a);
 }
 
+// Several quantiles of one sample with one partial sort: after the k-th order statistic is
+// in place, every later (larger) one lies to its right, so each selection searches only
+// what is left. The same values as select_quantile for each p.
+std::vector<double> select_quantiles(std::vector<double>& x, std::vector<double> ps) {
+  std::vector<std::size_t> order(ps.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ps[a] < ps[b]; });
+  std::vector<double> out(ps.size());
+  std::size_t start = 0;
+  for (const std::size_t i : order) {
+    const double h = static_cast<double>(x.size() - 1) * ps[i];
+    const auto lo = static_cast<std::size_t>(std::floor(h));
+    std::nth_element(x.begin() + static_cast<std::ptrdiff_t>(start), x.begin() + static_cast<std::ptrdiff_t>(lo), x.end());
+    const double a = x[lo];
+    out[i] = lo + 1 >= x.size() ? a
+                                : a + (h - static_cast<double>(lo)) *
+                                          (*std::min_element(x.begin() + static_cast<std::ptrdiff_t>(lo) + 1, x.end()) - a);
+    start = lo;
+  }
+  return out;
+}
+
 // Every `stride`-th value, so that about `max_events` remain (all when fewer).
 std::vector<double> strided(std::vector<double> x, std::size_t max_events, std::size_t& stride) {
   stride = max_events == 0 || x.size() <= max_events ? 1 : (x.size() + max_events - 1) / max_events;
@@ -57,6 +79,8 @@ std::vector<double> strided(std::vector<double> x, std::size_t max_events, std::
 std::size_t count_between(const std::vector<double>& x, double a, double b) {
   return static_cast<std::size_t>(std::count_if(x.begin(), x.end(), [&](double v) { return v >= a && v <= b; }));
 }
+
+Density binned_density(const std::vector<double>& x, const DensityOptions& o, double bw, double lo, double hi);
 
 Density density_of(std::vector<double>& x, const DensityOptions& o) {
   if (x.size() < 2) fail("density", fmt::format("needs at least 2 finite values, got {}", x.size()));
@@ -74,13 +98,20 @@ Density density_of(std::vector<double>& x, const DensityOptions& o) {
     double ss = 0;
     for (const double v : x) ss += (v - mean) * (v - mean);
     const double sd = std::sqrt(ss / (n - 1));
-    const double iqr = select_quantile(x, 0.75) - select_quantile(x, 0.25);
+    const auto q = select_quantiles(x, {0.25, 0.75, o.lower_quantile, o.upper_quantile});
+    const double iqr = q[1] - q[0];
     double spread = std::min(sd, iqr / 1.34);
     if (!(spread > 0)) spread = sd > 0 ? sd : (std::abs(x.front()) > 0 ? std::abs(x.front()) : 1.0);
     bw = 0.9 * spread * std::pow(n, -0.2) * o.adjust;
+    return binned_density(x, o, bw, q[2] - 3 * bw, q[3] + 3 * bw);
   }
-  double lo = select_quantile(x, o.lower_quantile) - 3 * bw;
-  double hi = select_quantile(x, o.upper_quantile) + 3 * bw;
+  const auto q = select_quantiles(x, {o.lower_quantile, o.upper_quantile});
+  return binned_density(x, o, bw, q[0] - 3 * bw, q[1] + 3 * bw);
+}
+
+// The density on its grid from the bandwidth and range density_of chose.
+Density binned_density(const std::vector<double>& x, const DensityOptions& o, double bw, double lo, double hi) {
+  const auto n = static_cast<double>(x.size());
   Density d;
   d.bandwidth = bw;
   d.lo = lo;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <optional>
 
@@ -35,11 +36,11 @@ LogicleScale scale_of(double range) {
 
 // Parks et al. 2006: W = (M − log10(T/|r|))/2 with r the 5th percentile of the negative
 // values, so the negatives' spread fits the linear-like zone. Clamped to [0, 2] (and M/2).
+// `values` are every event's, or about 100,000 evenly strided events' of a large file
+// (Pipeline::width_sample).
 double logicle_width(const std::vector<double>& values, LogicleScale s) {
-  // Every 4th event is plenty for a 5th percentile and keeps 1M-event files fast.
   std::vector<double> negatives;
-  const std::size_t step = values.size() > 400000 ? 4 : 1;
-  for (std::size_t i = 0; i < values.size(); i += step) {
+  for (std::size_t i = 0; i < values.size(); ++i) {
     if (values[i] < 0 && std::isfinite(values[i])) negatives.push_back(values[i]);
   }
   if (negatives.size() < 100) return 0.5;
@@ -59,38 +60,6 @@ autogate::Threshold valley_or(const std::vector<double>& x, const autogate::Thre
   t.weak = true;
   t.reason = fmt::format("{} events: too few to find a cut, placed at {:.3g}", x.size(), fallback);
   return t;
-}
-
-// Values of `values` at the events of `members`.
-std::vector<double> gather(const std::vector<double>& values, const std::vector<std::uint8_t>& members) {
-  std::vector<double> out;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (members[i] != 0) out.push_back(values[i]);
-  }
-  return out;
-}
-
-// Values of `values` at (at most about `limit` of) the events of `members`, evenly strided:
-// for the statistics of a population (densities, quantiles, spreads), which need no more
-// than this and keep 1M-event files fast. Events are in acquisition order, which is random
-// with respect to phenotype, so the stride is unbiased. Counts come from `count`.
-std::vector<double> sample(const std::vector<double>& values, const std::vector<std::uint8_t>& members,
-                           std::size_t limit = 100000) {
-  std::size_t n = 0;
-  for (const auto m : members) n += m != 0;
-  const std::size_t stride = n > limit ? (n + limit - 1) / limit : 1;
-  std::vector<double> out;
-  out.reserve(n / stride + 1);
-  std::size_t skip = 0;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (members[i] == 0) continue;
-    if (skip == 0) {
-      out.push_back(values[i]);
-      skip = stride;
-    }
-    --skip;
-  }
-  return out;
 }
 
 std::size_t count(const std::vector<std::uint8_t>& members) {
@@ -212,11 +181,90 @@ class Pipeline {
     if (my_a.plan.find_transform(id) == nullptr) {
       const auto p = my_data.find_parameter(channel);
       const LogicleScale s = scale_of(p ? my_data.parameters[*p].range : 0);
-      const double w = logicle_width(values(d), s);
+      const double w = logicle_width(width_sample(d), s);
       my_a.plan.add_transform(id, transform::LogicleTransform(s.t, w, s.m, 0));
     }
     d.transform = id;
     return d;
+  }
+
+  // Values of `values` at (at most about `limit` of) the events of `members`, evenly strided:
+  // for the statistics of a population (densities, quantiles, spreads), which need no more
+  // than this and keep 1M-event files fast. Events are in acquisition order, which is random
+  // with respect to phenotype, so the stride is unbiased. Counts come from `count`.
+  std::vector<double> sample(const std::vector<double>& values, const std::vector<std::uint8_t>& members,
+                             std::size_t limit = 50000) const {
+    const auto& index = sample_index(members, limit);
+    std::vector<double> out(index.size());
+    for (std::size_t k = 0; k < index.size(); ++k) out[k] = values[index[k]];
+    return out;
+  }
+
+  // The events `sample` takes, kept per population: one population's statistics are taken on
+  // several markers, and finding its members is a pass over every event. A population is
+  // recognised by its membership itself (a hash, then an exact comparison).
+  const std::vector<std::size_t>& sample_index(const std::vector<std::uint8_t>& members, std::size_t limit) const {
+    std::uint64_t hash = 1469598103934665603ULL ^ members.size() ^ (limit << 32);
+    std::size_t i = 0;
+    for (; i + 8 <= members.size(); i += 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, members.data() + i, 8);
+      hash = (hash ^ word) * 1099511628211ULL;
+    }
+    for (; i < members.size(); ++i) hash = (hash ^ members[i]) * 1099511628211ULL;
+    for (const auto& c : my_samples) {
+      if (c.hash == hash && c.limit == limit && c.members == members) return c.index;
+    }
+    std::size_t n = 0;
+    for (const auto m : members) n += m != 0;
+    const std::size_t stride = n > limit ? (n + limit - 1) / limit : 1;
+    SampleIndex c{hash, limit, members, {}};
+    // Without a branch on membership (it is unpredictable from event to event): every event is
+    // written, and the write position advances for the first of every `stride` members.
+    c.index.resize(n / stride + 2);
+    std::size_t k = 0;
+    if (stride == 1) {
+      for (std::size_t e = 0; e < members.size(); ++e) {
+        c.index[k] = e;
+        k += members[e] != 0;
+      }
+    } else {
+      std::size_t skip = 0;
+      for (std::size_t e = 0; e < members.size(); ++e) {
+        const bool member = members[e] != 0;
+        c.index[k] = e;
+        k += member && skip == 0;
+        skip = member ? (skip == 0 ? stride - 1 : skip - 1) : skip;
+      }
+    }
+    c.index.resize(k);
+    if (my_samples.size() >= 24) my_samples.erase(my_samples.begin());
+    my_samples.push_back(std::move(c));
+    return my_samples.back().index;
+  }
+
+  // The untransformed values a logicle width is fitted on: every event's, or in a file of
+  // 200,000 events or more about 100,000 evenly strided events' (plenty for the 5th percentile
+  // of the negatives), computed on those events alone (the full column would be computed only
+  // to be skipped, and then transformed again).
+  std::vector<double> width_sample(const gate::Dimension& d) {
+    const std::size_t n = my_data.events.event_count();
+    const std::size_t stride = n / 100000;
+    if (stride <= 1) return values(d);
+    if (!my_width_events) {
+      // The fluorescence channels the file's spillover matrix unmixes (all of them are needed
+      // to compensate any one), or every channel without one.
+      std::vector<std::size_t> strided, channels;
+      for (std::size_t e = 0; e < n; e += stride) strided.push_back(e);
+      if (my_data.spillover) {
+        for (const auto& det : my_data.spillover->detectors()) {
+          if (const auto k = my_data.events.find(det)) channels.push_back(*k);
+        }
+      }
+      my_width_events = my_data.events.subset(strided, channels);
+    }
+    if (!my_width_events->find(d.channel)) return values(d);
+    return gate::dimension_values(my_a.plan, *my_width_events, d, my_apply);
   }
 
   // Values of a dimension for every event, computed once; a transformed dimension reuses
@@ -278,7 +326,7 @@ class Pipeline {
   std::vector<std::uint8_t> gate_singlets_by_width(const std::vector<std::uint8_t>& parent) {
     const gate::Dimension w = gate::Dimension::of(my_a.markers.channel("FSC-W"));
     const auto& v = values(w);
-    const auto x = gather(v, parent);
+    const auto x = sample(v, parent);
     autogate::ThresholdOptions o;
     o.tail_sds = 4;
     o.max_depth = 0.5;
@@ -311,8 +359,8 @@ class Pipeline {
     gate::Dimension ratio;
     ratio.ratio = "fsc_area_height";
     const auto& r = values(ratio);
-    const auto areas = gather(values(gate::Dimension::of(area->channel)), parent);
-    const auto heights = gather(values(gate::Dimension::of(height->channel)), parent);
+    const auto areas = sample(values(gate::Dimension::of(area->channel)), parent);
+    const auto heights = sample(values(gate::Dimension::of(height->channel)), parent);
     autogate::SingletCut cut;
     if (std::count_if(heights.begin(), heights.end(), [](double h) { return h > 0; }) >= 2) {
       cut = autogate::singlet_cut(areas, heights);
@@ -350,7 +398,7 @@ class Pipeline {
     if (area == nullptr) return out;
     const gate::Dimension fsc = gate::Dimension::of(area->channel);
     const auto& v = values(fsc);
-    const auto x = gather(v, parent);
+    const auto x = sample(v, parent);
     autogate::ThresholdOptions o;
     o.search_max = x.size() >= 2 ? autogate::quantile(x, 0.5) : inf;
     o.negative_peak_max = anchor(area->channel, 25000.0);  // debris is smaller than any cell
@@ -495,7 +543,7 @@ class Pipeline {
     if (!has("CD19")) return;
     const gate::Dimension d19 = marker_dimension("CD19");
     const auto& v19 = values(d19);
-    const auto l19 = gather(v19, r.lymphocytes);
+    const auto l19 = sample(v19, r.lymphocytes);
     r.tnk = r.lymphocytes;
     if (l19.size() < 50) return;
     autogate::ThresholdOptions o;
@@ -579,7 +627,7 @@ class Pipeline {
       // autofluorescence) is not a viability cut.
       autogate::ThresholdOptions o;
       o.max_depth = 0.3;
-      const auto t = valley_or(gather(v, out), o, inf);
+      const auto t = valley_or(sample(v, out), o, inf);
       const double cut = record("viability", d, "singlets without debris", t);
       my_viability = gate::Interval{d, -inf, cut};
       for (std::size_t e = 0; e < out.size(); ++e) out[e] = out[e] != 0 && v[e] < cut;
@@ -621,7 +669,7 @@ class Pipeline {
     o.search_max = t45->apply(anchor(d.channel, 1000.0));
     o.negative_peak_max = t45->apply(anchor(d.channel, 300.0));
     o.prefer_lowest = true;
-    autogate::Threshold t = valley_or(gather(v, parent), o, t45->apply(anchor(d.channel, 100.0)));
+    autogate::Threshold t = valley_or(sample(v, parent), o, t45->apply(anchor(d.channel, 100.0)));
     if (t.method != autogate::ThresholdMethod::valley) {
       t.value = t45->apply(anchor(d.channel, 100.0));
       t.method = autogate::ThresholdMethod::fixed;
@@ -1357,18 +1405,20 @@ class Pipeline {
     const double beyond = static_cast<double>(std::count_if(ref.begin(), ref.end(), [&](double v) { return v >= c22; })) /
                           static_cast<double>(ref.size());
     double negatives = 0;
-    std::vector<double> committed;
+    std::vector<std::uint8_t> in_committed(n, 0);
     for (std::size_t e = 0; e < n; ++e) {
-      if (cd19neg[e] != 0 && v22[e] < c22) negatives += 1;
-      if (my_cd34[e] != 0 && v22[e] >= c22 && v19[e] >= c19) committed.push_back(v19[e]);
+      negatives += cd19neg[e] != 0 && v22[e] < c22;
+      in_committed[e] = my_cd34[e] != 0 && v22[e] >= c22 && v19[e] >= c19;
     }
     double blank = beyond < 1 ? negatives * beyond / (1 - beyond) : negatives;
+    const std::size_t committed_events = count(in_committed);
+    const auto committed = sample(v19, in_committed);  // its shape; its size is committed_events
     if (committed.size() >= 20) {
       const auto d = autogate::estimate_density(committed);
       const double mode = d.x(static_cast<std::size_t>(std::max_element(d.values.begin(), d.values.end()) - d.values.begin()));
       const double sd = autogate::side_spread(committed, mode, true);
       if (std::isfinite(sd) && sd > 0 && mode > c19) {
-        blank += static_cast<double>(committed.size()) * 0.5 * std::erfc((mode - c19) / (sd * std::sqrt(2.0)));
+        blank += static_cast<double>(committed_events) * 0.5 * std::erfc((mode - c19) / (sd * std::sqrt(2.0)));
       }
     }
     return blank;
@@ -1481,6 +1531,14 @@ class Pipeline {
   gate::ApplyOptions my_apply;
   Analysis my_a;
   std::map<std::string, std::vector<double>> my_values;
+  struct SampleIndex {
+    std::uint64_t hash;
+    std::size_t limit;
+    std::vector<std::uint8_t> members;
+    std::vector<std::size_t> index;
+  };
+  mutable std::vector<SampleIndex> my_samples;  // sample_index's populations, oldest first
+  std::optional<EventMatrix> my_width_events;  // about 100,000 events of a large file (width_sample)
   std::vector<std::uint8_t> my_negatives;  // the internal negative reference for CD19 and CD22
   Reference my_refs;
   std::optional<gate::Dimension> my_fsc;       // FSC-A, when the panel has it

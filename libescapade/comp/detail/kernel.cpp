@@ -100,6 +100,33 @@ template <typename Vec_>
   store4(out, W, a0, a1, a2, a3);
 }
 
+// One output straight from the input columns: packing m columns into scratch pays for
+// itself only when several outputs reuse them; for one output (a gate on one compensated
+// marker) the copy was most of the work. Same arithmetic in the same order as the packed path.
+template <typename Vec_>
+[[gnu::always_inline]] inline void run_one_output(const KernelTask& task) noexcept {
+  constexpr std::size_t W = sizeof(Vec_) / sizeof(double);
+  constexpr std::size_t tile = 4 * W;
+  const std::size_t m = task.input_count;
+  const double* w = task.weights[0];
+  double* out = task.outputs[0];
+  std::size_t i = 0;
+  for (; i + tile <= task.events; i += tile) {
+    Vec_ x0, x1, x2, x3;
+    load4(task.inputs[0] + i, x0, x1, x2, x3);
+    Vec_ a0 = x0 * w[0], a1 = x1 * w[0], a2 = x2 * w[0], a3 = x3 * w[0];
+    for (std::size_t d = 1; d < m; ++d) {
+      load4(task.inputs[d] + i, x0, x1, x2, x3);
+      a0 = a0 + x0 * w[d];
+      a1 = a1 + x1 * w[d];
+      a2 = a2 + x2 * w[d];
+      a3 = a3 + x3 * w[d];
+    }
+    store4(out + i, W, a0, a1, a2, a3);
+  }
+  for (; i < task.events; ++i) out[i] = dot_event(task, w, i);
+}
+
 // The tiled kernel for native vectors of W doubles: tiles of 4·W events, two outputs at a time.
 template <typename Vec_>
 [[gnu::always_inline]] inline void run_tiles(const KernelTask& task) noexcept {
@@ -107,6 +134,10 @@ template <typename Vec_>
   static_assert(tile >= 8 && tile_events % tile == 0, "chunks must hold whole tiles");
   const std::size_t m = task.input_count;
   const std::size_t n = task.output_count;
+  if (n == 1) {
+    run_one_output<Vec_>(task);
+    return;
+  }
   const std::size_t chunk = chunk_events(m);
   double* const packed = task.scratch;  // m rows of `chunk` events
   for (std::size_t first = 0; first < task.events; first += chunk) {
