@@ -104,7 +104,7 @@ std::size_t poisson_upper_quantile(double mean, double p) {
 class Pipeline {
  public:
   Pipeline(const fcs::DataSet& data, const Panel& panel, const std::string& source, const AnalysisOptions& options)
-      : my_data(data), my_options(options) {
+      : my_data(data), my_options(options), my_sort_panel(panel.find("CD33") != nullptr || panel.find("CD13") != nullptr) {
     for (const auto& entry : options.overrides) {
       const std::string& name = entry.first;  // not a structured binding: lambdas capture it (clang 14)
       const FixedCut& value = entry.second;
@@ -537,6 +537,7 @@ class Pipeline {
       // No CD45-bright peak of their own: the brightest 1 % of the SSC-low cells.
       lower = std::isfinite(floor45) ? std::max(floor45, autogate::quantile(x, 0.99)) : autogate::quantile(x, 0.99);
     }
+    lower = std::max(lower, t_cell_cd45_edge(v, ssc_low));
     for (std::size_t e = 0; e < v.size(); ++e) r.lymphocytes[e] = ssc_low[e] != 0 && v[e] >= lower;
     r.cd45_bright = lower;
     // T/NK: the lymphocytes that are not B cells.
@@ -551,6 +552,32 @@ class Pipeline {
     const autogate::Threshold b = autogate::valley_threshold(l19, o);
     for (std::size_t e = 0; e < v19.size(); ++e) r.tnk[e] = r.tnk[e] != 0 && v19[e] < b.value;
     r.tnk_cd19_max = b.value;
+  }
+
+  // Where the T cells' CD45 ends below, when the panel has CD3: mature lymphocytes are the
+  // CD45-brightest cells, and T cells (CD3+, in every marrow) say where they are. A
+  // regenerating marrow's hematogones can form the brightest CD45 peak with the lymphocytes,
+  // and a valley below that peak then falls among the CD45-dim progenitors, which would be
+  // taken for lymphocytes (and lost from the blast region). The edge is the T cells' CD45
+  // median less the reach of their upper side (their 99.5th percentile mirrored), which
+  // hematogones or progenitors below them cannot move. -inf without CD3 or a CD3+
+  // population of 200 SSC-low events.
+  double t_cell_cd45_edge(const std::vector<double>& v45, const std::vector<std::uint8_t>& ssc_low) {
+    if (!has("CD3")) return -inf;
+    const auto& v3 = values(marker_dimension("CD3"));
+    const auto x3 = sample(v3, ssc_low);
+    if (x3.size() < 200) return -inf;
+    autogate::ThresholdOptions o;
+    o.max_depth = 0.5;
+    const autogate::Threshold t = autogate::valley_threshold(x3, o);
+    if (t.method != autogate::ThresholdMethod::valley) return -inf;
+    std::vector<std::uint8_t> t_cells = ssc_low;
+    for (std::size_t e = 0; e < t_cells.size(); ++e) t_cells[e] = t_cells[e] != 0 && v3[e] >= t.value;
+    const auto x45 = sample(v45, t_cells);
+    if (x45.size() < 200) return -inf;
+    const double median = autogate::quantile(x45, 0.5);
+    const double reach = autogate::side_reach(x45, median, true);
+    return std::isfinite(reach) ? median - reach : -inf;
   }
 
   // The reference populations as gates of the plan (on CD45 × SSC within the singlets
@@ -1245,7 +1272,9 @@ class Pipeline {
   // their markers: B-lineage CD19+, T cells CD3+, myeloid (CD33+ or CD13+) CD19−. T cells
   // are the internal negative for CD33 and CD13 (granulocytes carry CD13, so they cannot be).
   void gate_lineages(const std::vector<std::uint8_t>& leukocytes) {
-    if (!has("CD3") && !has("CD33") && !has("CD13")) return;
+    // A compartment-sort panel names a myeloid marker; the escape panel's CD3 only marks the
+    // T cells of the lymphocyte reference (t_cell_cd45_edge).
+    if (!my_sort_panel || (!has("CD3") && !has("CD33") && !has("CD13"))) return;
     const gate::Dimension d19 = marker_dimension("CD19");
     const auto& v19 = values(d19);
     const double c19 = record("B_lineage_CD19", d19, "leukocytes", positive_cut(v19, leukocytes), {negatives_id()});
@@ -1528,6 +1557,7 @@ class Pipeline {
 
   const fcs::DataSet& my_data;
   const AnalysisOptions& my_options;
+  bool my_sort_panel = false;  // the panel names CD33 or CD13: lineage compartments are gated
   gate::ApplyOptions my_apply;
   Analysis my_a;
   std::map<std::string, std::vector<double>> my_values;

@@ -228,6 +228,11 @@ TEST(Analyze, HoldsInWorldsTheDefaultSimulatorNeverMakes) {
   v.normal_cd34_factor = 1.3;  // regenerating myeloid progenitors, autofluorescent in CD22
   v.no_viability_dye = true;
   worlds.push_back({"regenerating progenitors, no viability dye", sim::Phase::remission, v});
+  v = {};
+  v.hematogone_factor = 4.5;  // hematogones and lymphocytes form one bright CD45 peak
+  v.normal_cd34_factor = 2.8;
+  v.no_viability_dye = true;
+  worlds.push_back({"hematogone-rich regenerating marrow", sim::Phase::remission, v});
   const Panel panel = builtin_panel();
   for (const auto& w : worlds) {
     for (std::uint64_t seed : {31, 32}) {

@@ -146,10 +146,10 @@ TEST(BuiltinPanels, UnknownNameListsTheBuiltIns) {
 TEST(BuiltinPanels, EscapePanelHasTheSeed001Markers) {
   const auto p = bal::builtin_panel("bal_escape");
   // CD22 and FSC-H are optional (issue 10): without them the analysis degrades and says so.
-  EXPECT_EQ(p.summary(), "Panel(bal_escape: 9 markers (3 required), 5 scatter (2 required))");
+  EXPECT_EQ(p.summary(), "Panel(bal_escape: 10 markers (3 required), 5 scatter (2 required))");
   std::vector<std::string> names;
   for (const auto& e : p.entries) names.push_back(e.name + (e.required ? "!" : "?"));
-  EXPECT_EQ(names, (std::vector<std::string>{"CD45!", "CD34!", "CD19!", "CD22?", "CD10?", "CD38?", "CD20?", "Viability?",
+  EXPECT_EQ(names, (std::vector<std::string>{"CD45!", "CD34!", "CD19!", "CD22?", "CD10?", "CD38?", "CD20?", "CD3?", "Viability?",
                                              "DNA?", "FSC-A!", "FSC-H?", "SSC-A!", "FSC-W?", "Time?"}));
   ASSERT_NE(p.find("time"), nullptr);
   EXPECT_TRUE(p.find("time")->time);
@@ -211,7 +211,7 @@ TEST(ResolveOnRealFiles, FacsDivaFileMapsEveryMarkerItHas) {
   EXPECT_EQ(channel_of(map, "SSC-A"), "SSC-A");
   EXPECT_EQ(channel_of(map, "FSC-W"), "FSC-W");
   EXPECT_EQ(channel_of(map, "Time"), "Time");
-  EXPECT_EQ(map.absent, (std::vector<std::string>{"CD22", "Viability", "FSC-H"}));
+  EXPECT_EQ(map.absent, (std::vector<std::string>{"CD22", "CD3", "Viability", "FSC-H"}));
   EXPECT_TRUE(map.warnings.empty());
   const auto* cd34 = map.find("cd34");
   ASSERT_NE(cd34, nullptr);
@@ -220,7 +220,7 @@ TEST(ResolveOnRealFiles, FacsDivaFileMapsEveryMarkerItHas) {
   EXPECT_EQ(cd34->alias, "CD34");
   EXPECT_EQ(cd34->via, bal::MatchVia::stain);
   EXPECT_EQ(map.find("Time")->via, bal::MatchVia::name);
-  EXPECT_EQ(map.summary(), "MarkerMap(11 found, absent: CD22, Viability, FSC-H)");
+  EXPECT_EQ(map.summary(), "MarkerMap(11 found, absent: CD22, CD3, Viability, FSC-H)");
   EXPECT_EQ(map.channel("CD19"), "APC-A");
   const auto e = error_of([&] { (void)map.channel("CD22"); });
   EXPECT_EQ(e.kind(), ErrorKind::reference);
@@ -254,7 +254,7 @@ TEST(ResolveOnRealFiles, BeckmanLmdFileByStainSuffixes) {
   EXPECT_EQ(channel_of(map, "FSC-A"), "FS INT LIN");
   EXPECT_EQ(channel_of(map, "SSC-A"), "SS INT LIN");
   EXPECT_EQ(map.find("FSC-A")->alias, "FS INT LIN");
-  EXPECT_EQ(map.absent, (std::vector<std::string>{"CD34", "CD10", "CD38", "CD20", "Viability", "DNA", "FSC-H", "FSC-W", "Time"}));
+  EXPECT_EQ(map.absent, (std::vector<std::string>{"CD34", "CD10", "CD38", "CD20", "CD3", "Viability", "DNA", "FSC-H", "FSC-W", "Time"}));
 }
 
 TEST(ResolveOnRealFiles, SemicolonStainsAndViabilityDye) {

@@ -53,6 +53,11 @@ required = false
 aliases = ["CD20"]
 required = false
 
+# T cells (CD3+) mark where the mature lymphocytes' CD45 lies (the lymphocyte reference).
+[markers.CD3]
+aliases = ["CD3", "Leu-4"]
+required = false
+
 # Optional: dead-cell exclusion, and a nucleic-acid stain for nucleated cells.
 [markers.Viability]
 aliases = ["Viability", "Live/Dead", "L/D", "7-AAD", "7AAD", "DAPI", "PI",
