@@ -37,7 +37,7 @@ LogicleScale scale_of(double range) {
 // Parks et al. 2006: W = (M − log10(T/|r|))/2 with r the 5th percentile of the negative
 // values, so the negatives' spread fits the linear-like zone. Clamped to [0, 2] (and M/2).
 // `values` are every event's, or about 100,000 evenly strided events' of a large file
-// (Pipeline::width_sample).
+// (Pipeline::strided_values).
 double logicle_width(const std::vector<double>& values, LogicleScale s) {
   std::vector<double> negatives;
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -181,7 +181,7 @@ class Pipeline {
     if (my_a.plan.find_transform(id) == nullptr) {
       const auto p = my_data.find_parameter(channel);
       const LogicleScale s = scale_of(p ? my_data.parameters[*p].range : 0);
-      const double w = logicle_width(width_sample(d), s);
+      const double w = logicle_width(strided_values(d), s);
       my_a.plan.add_transform(id, transform::LogicleTransform(s.t, w, s.m, 0));
     }
     d.transform = id;
@@ -202,56 +202,53 @@ class Pipeline {
 
   // The events `sample` takes, kept per population: one population's statistics are taken on
   // several markers, and finding its members is a pass over every event. A population is
-  // recognised by its membership itself (a hash, then an exact comparison).
+  // recognised by its membership itself (two different memberships differ early, so the
+  // comparison is cheap; the same one is compared once in full).
   const std::vector<std::size_t>& sample_index(const std::vector<std::uint8_t>& members, std::size_t limit) const {
-    std::uint64_t hash = 1469598103934665603ULL ^ members.size() ^ (limit << 32);
-    std::size_t i = 0;
-    for (; i + 8 <= members.size(); i += 8) {
-      std::uint64_t word = 0;
-      std::memcpy(&word, members.data() + i, 8);
-      hash = (hash ^ word) * 1099511628211ULL;
+    for (auto it = my_samples.rbegin(); it != my_samples.rend(); ++it) {
+      if (it->limit == limit && it->members == members) return it->index;
     }
-    for (; i < members.size(); ++i) hash = (hash ^ members[i]) * 1099511628211ULL;
-    for (const auto& c : my_samples) {
-      if (c.hash == hash && c.limit == limit && c.members == members) return c.index;
-    }
-    std::size_t n = 0;
-    for (const auto m : members) n += m != 0;
+    const auto n = static_cast<std::size_t>(std::count_if(members.begin(), members.end(), [](std::uint8_t m) { return m != 0; }));
     const std::size_t stride = n > limit ? (n + limit - 1) / limit : 1;
-    SampleIndex c{hash, limit, members, {}};
-    // Without a branch on membership (it is unpredictable from event to event): every event is
-    // written, and the write position advances for the first of every `stride` members.
-    c.index.resize(n / stride + 2);
-    std::size_t k = 0;
-    if (stride == 1) {
-      for (std::size_t e = 0; e < members.size(); ++e) {
-        c.index[k] = e;
-        k += members[e] != 0;
-      }
-    } else {
-      std::size_t skip = 0;
-      for (std::size_t e = 0; e < members.size(); ++e) {
-        const bool member = members[e] != 0;
-        c.index[k] = e;
-        k += member && skip == 0;
-        skip = member ? (skip == 0 ? stride - 1 : skip - 1) : skip;
-      }
+    SampleIndex c{limit, members, {}};
+    // Eight events at a time, skipping eight non-members at once (most populations are a
+    // small part of the tube); within a group, no branch on membership (it is unpredictable
+    // from event to event): every event is written, and the write position advances for the
+    // first of every `stride` members.
+    c.index.resize(n / stride + 9);
+    std::size_t k = 0, skip = 0, e = 0;
+    const auto take = [&](std::size_t event) {
+      const bool member = members[event] != 0;
+      c.index[k] = event;
+      k += member && skip == 0;
+      skip = member ? (skip == 0 ? stride - 1 : skip - 1) : skip;
+    };
+    for (; e + 8 <= members.size(); e += 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, members.data() + e, 8);
+      if (word == 0) continue;
+      for (std::size_t j = 0; j < 8; ++j) take(e + j);
     }
+    for (; e < members.size(); ++e) take(e);
     c.index.resize(k);
     if (my_samples.size() >= 24) my_samples.erase(my_samples.begin());
     my_samples.push_back(std::move(c));
     return my_samples.back().index;
   }
 
-  // The untransformed values a logicle width is fitted on: every event's, or in a file of
-  // 200,000 events or more about 100,000 evenly strided events' (plenty for the 5th percentile
-  // of the negatives), computed on those events alone (the full column would be computed only
-  // to be skipped, and then transformed again).
-  std::vector<double> width_sample(const gate::Dimension& d) {
+  // Every how many events `strided_values` takes one: 1 below 200,000 events, else about
+  // 100,000 evenly strided events in all.
+  std::size_t event_stride() const { return std::max<std::size_t>(1, my_data.events.event_count() / 100000); }
+
+  // Values of a dimension at every event_stride()-th event (event r·stride is value r),
+  // computed on those events alone: enough for statistics that need no per-event verdict
+  // over the whole file (a logicle width, a reference population's levels), without
+  // computing a full column only to skip most of it.
+  std::vector<double> strided_values(const gate::Dimension& d) {
     const std::size_t n = my_data.events.event_count();
-    const std::size_t stride = n / 100000;
+    const std::size_t stride = event_stride();
     if (stride <= 1) return values(d);
-    if (!my_width_events) {
+    if (!my_strided_events) {
       // The fluorescence channels the file's spillover matrix unmixes (all of them are needed
       // to compensate any one), or every channel without one.
       std::vector<std::size_t> strided, channels;
@@ -261,10 +258,15 @@ class Pipeline {
           if (const auto k = my_data.events.find(det)) channels.push_back(*k);
         }
       }
-      my_width_events = my_data.events.subset(strided, channels);
+      my_strided_events = my_data.events.subset(strided, channels);
     }
-    if (!my_width_events->find(d.channel)) return values(d);
-    return gate::dimension_values(my_a.plan, *my_width_events, d, my_apply);
+    if (!my_strided_events->find(d.channel)) {
+      const auto& all = values(d);
+      std::vector<double> out;
+      for (std::size_t e = 0; e < n; e += stride) out.push_back(all[e]);
+      return out;
+    }
+    return gate::dimension_values(my_a.plan, *my_strided_events, d, my_apply);
   }
 
   // Values of a dimension for every event, computed once; a transformed dimension reuses
@@ -537,7 +539,7 @@ class Pipeline {
       // No CD45-bright peak of their own: the brightest 1 % of the SSC-low cells.
       lower = std::isfinite(floor45) ? std::max(floor45, autogate::quantile(x, 0.99)) : autogate::quantile(x, 0.99);
     }
-    lower = std::max(lower, t_cell_cd45_edge(v, ssc_low));
+    lower = std::max(lower, t_cell_cd45_edge(ssc_low));
     for (std::size_t e = 0; e < v.size(); ++e) r.lymphocytes[e] = ssc_low[e] != 0 && v[e] >= lower;
     r.cd45_bright = lower;
     // T/NK: the lymphocytes that are not B cells.
@@ -562,18 +564,22 @@ class Pipeline {
   // median less the reach of their upper side (their 99.5th percentile mirrored), which
   // hematogones or progenitors below them cannot move. -inf without CD3 or a CD3+
   // population of 200 SSC-low events.
-  double t_cell_cd45_edge(const std::vector<double>& v45, const std::vector<std::uint8_t>& ssc_low) {
+  double t_cell_cd45_edge(const std::vector<std::uint8_t>& ssc_low) {
     if (!has("CD3")) return -inf;
-    const auto& v3 = values(marker_dimension("CD3"));
-    const auto x3 = sample(v3, ssc_low);
+    // On strided events: the T cells' levels are statistics, and CD3 is needed nowhere else.
+    const auto v3 = strided_values(marker_dimension("CD3"));
+    const auto v45 = strided_values(marker_dimension("CD45"));
+    const std::size_t stride = event_stride();
+    std::vector<std::uint8_t> low(v3.size());
+    for (std::size_t r = 0; r < low.size(); ++r) low[r] = ssc_low[r * stride];
+    const auto x3 = sample(v3, low);
     if (x3.size() < 200) return -inf;
     autogate::ThresholdOptions o;
     o.max_depth = 0.5;
     const autogate::Threshold t = autogate::valley_threshold(x3, o);
     if (t.method != autogate::ThresholdMethod::valley) return -inf;
-    std::vector<std::uint8_t> t_cells = ssc_low;
-    for (std::size_t e = 0; e < t_cells.size(); ++e) t_cells[e] = t_cells[e] != 0 && v3[e] >= t.value;
-    const auto x45 = sample(v45, t_cells);
+    for (std::size_t r = 0; r < low.size(); ++r) low[r] = low[r] != 0 && v3[r] >= t.value;
+    const auto x45 = sample(v45, low);
     if (x45.size() < 200) return -inf;
     const double median = autogate::quantile(x45, 0.5);
     const double reach = autogate::side_reach(x45, median, true);
@@ -1562,13 +1568,12 @@ class Pipeline {
   Analysis my_a;
   std::map<std::string, std::vector<double>> my_values;
   struct SampleIndex {
-    std::uint64_t hash;
     std::size_t limit;
     std::vector<std::uint8_t> members;
     std::vector<std::size_t> index;
   };
   mutable std::vector<SampleIndex> my_samples;  // sample_index's populations, oldest first
-  std::optional<EventMatrix> my_width_events;  // about 100,000 events of a large file (width_sample)
+  std::optional<EventMatrix> my_strided_events;  // every event_stride()-th event (strided_values)
   std::vector<std::uint8_t> my_negatives;  // the internal negative reference for CD19 and CD22
   Reference my_refs;
   std::optional<gate::Dimension> my_fsc;       // FSC-A, when the panel has it
