@@ -1,14 +1,11 @@
 // escapade analyze SAMPLE.fcs --out DIR: the per-sample escape-risk analysis, with no
 // hand-gating: results.json, populations.tsv, the sort gates as Gating-ML, and the report.
-#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/common.hpp"
-#include "libescapade/bal/fish.hpp"
-#include "libescapade/bal/flags.hpp"
 #include "libescapade/bal/results.hpp"
-#include "libescapade/bal/template.hpp"
+#include "libescapade/bal/sample.hpp"
 #include "libescapade/base/file_io.hpp"
 #include "libescapade/base/text.hpp"
 #include "libescapade/fcs/fcs.hpp"
@@ -54,48 +51,38 @@ Command add_analyze(CLI::App& parent) {
   app->add_flag("--no-report", args->no_report, "skip the HTML/PDF report (results.json and the tables only)");
   add_common_options(*app, args->common);
   return {app, [args]() {
-            const auto builtins = bal::builtin_panel_names();
-            const bool builtin = args->panel.empty() ||
-                                 (!std::filesystem::exists(args->panel) &&
-                                  std::find(builtins.begin(), builtins.end(), args->panel) != builtins.end());
-            const bal::Panel panel = builtin ? bal::builtin_panel(args->panel.empty() ? "bal_escape" : args->panel)
-                                             : bal::read_panel_file(args->panel);
-            const bal::GatingTemplate tmpl =
-                args->gating_template.empty() ? bal::builtin_template() : bal::read_template_file(args->gating_template);
-            const auto review = args->review.empty() ? std::map<std::string, bal::FixedCut>{}
-                                                     : bal::read_review_file(args->review);
-            std::optional<bal::FishResult> fish;
-            if (!args->fish.empty()) fish = bal::read_fish_file(args->fish);
+            bal::SampleOptions so;
+            so.panel = bal::load_panel(args->panel.empty() ? "bal_escape" : args->panel);
+            if (!args->gating_template.empty()) so.gating_template = bal::read_template_file(args->gating_template);
+            if (!args->review.empty()) so.review = bal::read_review_file(args->review);
+            if (!args->fish.empty()) so.fish = args->fish;
+            if (!args->negative_control.empty()) so.negative_control = args->negative_control;
+            so.data_set = args->dataset;
+            so.num_threads = args->common.threads;
             const std::filesystem::path out(args->out);
             // The run's outputs, all or nothing: staged beside --out and moved in together;
             // --force replaces the whole set, so no file of an earlier run stays beside them.
             OutputFolder<InputError> outputs(out, {"results.json", "populations.tsv", "sort_gates.xml", "report.html", "report.pdf"},
                                              args->force);
-            fcs::ReadOptions ro;
-            ro.data_set = args->dataset;
-            ro.num_threads = args->common.threads;
-            const fcs::FcsFile f = fcs::read_fcs_file(args->file, ro);
-            const fcs::DataSet& ds = f.data_sets.front();
+            const bal::SampleAnalysis s = bal::analyze_sample(args->file, so);
             if (!args->common.quiet) {
-              for (const auto& w : ds.warnings) std::cerr << "escapade analyze: warning: " << w.message() << '\n';
+              for (const auto& w : s.read_warnings) std::cerr << "escapade analyze: warning: " << w.message() << '\n';
             }
-            std::optional<fcs::FcsFile> control;
-            if (!args->negative_control.empty()) control = fcs::read_fcs_file(args->negative_control, ro);
-            bal::AnalysisOptions options = bal::analysis_options(tmpl, review);
-            if (control) options.negative_control = &control->data_sets.front();
-            options.num_threads = args->common.threads;
-            // File names are shown as UTF-8 (a Latin-1 name read as Latin-1, base/text.hpp).
-            const bal::Analysis a = bal::analyze(ds, panel, utf8_or_latin1(args->file), options);
-            const auto flags = bal::sample_flags(a, fish ? &*fish : nullptr, tmpl.flags);
-            const std::string sample = utf8_or_latin1(std::filesystem::path(args->file).filename().string());
+            const fcs::DataSet& ds = s.data();
+            const bal::Analysis& a = s.analysis;
+            const bal::FishResult* fish = s.fish ? &*s.fish : nullptr;
+            const auto& flags = s.flags;
+            const auto& tmpl = so.gating_template;
+            const auto& panel = so.panel;
+            const std::string& sample = s.sample;
             write_file(outputs.staged("results.json"),
-                       bal::results_json({ds, a, tmpl, panel, fish ? &*fish : nullptr, flags}), false);
+                       bal::results_json({ds, a, tmpl, panel, fish, flags}), false);
             write_file(outputs.staged("populations.tsv"), bal::populations_tsv(a, sample), false);
             // The gates as a cell sorter takes them (Gating-ML 2.0, compensation by the file's
             // spillover, logicle transforms, the CD19 × CD22 quadrant within CD34+).
             write_file(outputs.staged("sort_gates.xml"), gate::write_gatingml(a.plan), false);
             if (!args->no_report) {
-              report::SampleReportInput in{ds, a, fish ? &*fish : nullptr, flags, sample, panel.name};
+              report::SampleReportInput in{ds, a, fish, flags, sample, panel.name};
               report::SampleReportOptions ro_report;
               ro_report.num_threads = args->common.threads;
               report::write_sample_report(report::render_sample_report(in, ro_report), outputs.staged("report.html"),
@@ -107,7 +94,7 @@ Command add_analyze(CLI::App& parent) {
               for (const auto& q : a.quality.flags) std::cerr << "escapade analyze: QC: " << q << '\n';
             }
             if (args->common.json) {
-              std::cout << bal::results_json({ds, a, tmpl, panel, fish ? &*fish : nullptr, flags});
+              std::cout << bal::results_json({ds, a, tmpl, panel, fish, flags});
             } else {
               std::cout << bal::populations_tsv(a, sample);
               for (const auto& fl : flags) std::cout << "# " << fl.name << ": " << to_string(fl.state) << " — " << fl.evidence << '\n';

@@ -29,14 +29,6 @@ struct RunArgs {
   bool skip_bad_rows = false;
 };
 
-// A built-in panel name, or a panel file.
-bal::Panel load_panel(const std::string& spec) {
-  for (const auto name : bal::builtin_panel_names()) {
-    if (name == spec) return bal::builtin_panel(spec);
-  }
-  return bal::read_panel_file(spec);
-}
-
 std::string short_error(const std::string& e) { return e.size() > 160 ? e.substr(0, 157) + "..." : e; }
 
 int run_cohort_run(const RunArgs& a, bool threads_given) {
@@ -50,7 +42,7 @@ int run_cohort_run(const RunArgs& a, bool threads_given) {
   cohort::RunOptions o;
   o.jobs = a.jobs;
   o.threads_per_sample = threads_given ? a.common.threads : 1;
-  o.panel = load_panel(a.panel);
+  o.panel = bal::load_panel(a.panel);
   o.force_rerun = a.force_rerun;
   o.max_samples = a.max_samples;
   const bool bar = ::isatty(STDERR_FILENO) != 0 && !a.common.quiet;

@@ -16,8 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.hpp"
-#include "libescapade/bal/analyze.hpp"
-#include "libescapade/bal/flags.hpp"
+#include "libescapade/bal/sample.hpp"
 #include "libescapade/base/parallel.hpp"
 #include "libescapade/cohort/cohort.hpp"
 #include "libescapade/fcs/fcs.hpp"
@@ -47,28 +46,22 @@ double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock:
 // One sample's report (HTML and PDF), its pre_escape_high flag against the cohort reference.
 void sample_report(const cohort::ManifestRow& row, const report::CohortAnalysis& cohort_analysis,
                    const fs::path& dir) {
-  fcs::ReadOptions ro;
-  ro.num_threads = 1;
-  const fcs::FcsFile file = fcs::read_fcs_file(row.fcs, ro);
-  const fcs::DataSet& ds = file.data_sets.at(0);
-  bal::AnalysisOptions ao;
-  ao.num_threads = 1;
-  const bal::Panel panel = bal::builtin_panel();
-  const bal::Analysis a = bal::analyze(ds, panel, row.fcs.string(), ao);
-  std::optional<bal::FishResult> fish;
-  if (row.fish) fish = bal::read_fish_file(*row.fish);
+  bal::SampleOptions options;
+  if (row.fish) options.fish = *row.fish;
   bal::FlagOptions fo;
   fo.pre_escape_reference_pct = cohort_analysis.reference_pct;
   fo.reference_source = cohort_analysis.reference_source;
-  std::vector<bal::Flag> flags = bal::sample_flags(a, fish ? &*fish : nullptr, fo);
+  options.flags = fo;
+  bal::SampleAnalysis s = bal::analyze_sample(row.fcs, options);
+  std::vector<bal::Flag>& flags = s.flags;
   for (const auto& pf : cohort_analysis.flags) {
     if (pf.patient == row.patient) {
       flags.push_back({pf.pre_escape_rising.name, pf.pre_escape_rising.state,
                        "patient " + row.patient + ": " + pf.pre_escape_rising.evidence});
     }
   }
-  const report::SampleReportInput input{ds, a, fish ? &*fish : nullptr, flags, row.patient + " / " + row.sample,
-                                        "bal_escape"};
+  const report::SampleReportInput input{s.data(), s.analysis, s.fish ? &*s.fish : nullptr, flags,
+                                        row.patient + " / " + row.sample, "bal_escape"};
   report::SampleReportOptions so;
   so.num_threads = 1;
   so.generated = "escapade demo";

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <toml++/toml.h>
 #include <utility>
 
@@ -258,6 +259,19 @@ std::string_view builtin_panel_text(std::string_view name) {
 
 Panel builtin_panel(std::string_view name) {
   return parse_panel(builtin_panel_text(name), "<builtin:" + std::string(name) + ">");
+}
+
+Panel load_panel(std::string_view spec) {
+  const std::filesystem::path path{std::string(spec)};
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return read_panel_file(path);
+  std::string names;
+  for (const auto& p : detail::builtin_panels()) {
+    if (p.name == spec) return builtin_panel(spec);
+    names += (names.empty() ? "" : ", ") + std::string(p.name);
+  }
+  throw InputError(ErrorKind::reference, std::string(spec), "panel",
+                   fmt::format("no panel file there and no built-in panel of that name (built-in: {})", names));
 }
 
 const ChannelMatch* MarkerMap::find(std::string_view name) const noexcept {

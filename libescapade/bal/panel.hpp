@@ -132,6 +132,12 @@ struct Panel {
 /// @throws as builtin_panel_text.
 [[nodiscard]] Panel builtin_panel(std::string_view name = "bal_escape");
 
+/// A panel as a user names it: the file at `spec` when one exists there, else the built-in
+/// panel of that name (a file named like a built-in panel is the user's own and wins).
+/// @throws InputError(reference) naming the path and the built-in names when it is neither,
+///         or as read_panel_file.
+[[nodiscard]] Panel load_panel(std::string_view spec);
+
 /// How one panel entry was found.
 enum class MatchVia {
   stain,           ///< an alias matched $PnS

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "libescapade/bal/sample.hpp"
 #include "libescapade/base/parallel.hpp"
 #include "libescapade/cohort/cohort.hpp"
 #include "libescapade/cohort/detail/sqlite.hpp"
@@ -133,21 +134,18 @@ Record analyse(const ManifestRow& row, const RunOptions& options) {
   Record r;
   const auto t0 = Clock::now();
   r.started_at = detail::now_utc();
-  fcs::ReadOptions ro;
-  ro.data_set = 0;
-  ro.num_threads = options.threads_per_sample;
   {
-    const fcs::FcsFile file = fcs::read_fcs_file(row.fcs, ro);
-    const fcs::DataSet& ds = file.data_sets.at(0);
-    for (const auto& w : ds.warnings) r.flags.push_back({"fcs", w.message()});
-    if (file.data_set_count > 1) {
-      r.flags.push_back({"fcs", fmt::format("{}: the file holds {} data sets; the first was analysed", row.fcs.string(),
-                                            file.data_set_count)});
-    }
-    bal::AnalysisOptions ao;
-    ao.limits = options.limits;
-    ao.num_threads = options.threads_per_sample;
-    bal::Analysis a = bal::analyze(ds, options.panel, row.fcs.string(), ao);
+    // The same pipeline as `escapade analyze` (bal::analyze_sample); the events are released
+    // at the end of this block, before the next sample is read.
+    bal::SampleOptions so;
+    so.panel = options.panel;
+    so.gating_template.limits = options.limits;
+    if (row.fish) so.fish = *row.fish;
+    so.fish_options = options.fish;
+    so.num_threads = options.threads_per_sample;
+    bal::SampleAnalysis s = bal::analyze_sample(row.fcs, so);
+    for (const auto& w : s.read_warnings) r.flags.push_back({"fcs", w.message()});
+    bal::Analysis& a = s.analysis;
     r.populations = std::move(a.populations);
     r.cuts = std::move(a.cuts);
     r.quality = std::move(a.quality);
@@ -155,16 +153,16 @@ Record analyse(const ManifestRow& row, const RunOptions& options) {
     r.cd34 = a.cd34;
     for (const auto& f : r.quality.flags) r.flags.push_back({"qc", f});
     for (const auto& w : a.warnings) r.flags.push_back({"analysis", w.message()});
-    for (const auto& p : r.populations) {
-      if (p.name == "pre_escape" && p.status != bal::Status::below_lod) {
-        r.flags.push_back({"risk", fmt::format("pre_escape_present: {} events, {}% of CD34+ (at or above the LOD of {} events)",
-                                               p.events, fmt_double(p.pct_of_cd34), options.limits.lod_events)});
+    // The sample's own risk flag; pre_escape_high needs the cohort's mean (the report's).
+    for (const auto& f : s.flags) {
+      if (f.name == "pre_escape_present" && f.state == bal::FlagState::raised) {
+        r.flags.push_back({"risk", "pre_escape_present: " + f.evidence});
       }
     }
-  }  // the events are released here, before FISH
-  if (row.fish) {
-    r.fish_result = bal::read_fish_file(*row.fish, options.fish);
-    for (const auto& w : r.fish_result->warnings) r.flags.push_back({"fish", w.message()});
+    if (s.fish) {
+      for (const auto& w : s.fish->warnings) r.flags.push_back({"fish", w.message()});
+      r.fish_result = std::move(s.fish);
+    }
   }
   r.outcome = SampleOutcome::analysed;
   r.finished_at = detail::now_utc();

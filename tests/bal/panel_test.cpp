@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "libescapade/base/error.hpp"
 #include "libescapade/base/file_io.hpp"
 #include "libescapade/fcs/fcs.hpp"
@@ -141,6 +143,27 @@ TEST(BuiltinPanels, UnknownNameListsTheBuiltIns) {
   const auto e = error_of([] { (void)bal::builtin_panel("bal_cd34"); });
   EXPECT_EQ(e.kind(), ErrorKind::reference);
   EXPECT_NE(e.reason().find("built in: bal_escape, bal_sort"), std::string::npos) << e.what();
+}
+
+// A panel as a user names it (analyze --panel, cohort run --panel): a file where one exists,
+// else a built-in name; neither is an error naming both possibilities.
+TEST(LoadPanel, FileFirstThenBuiltInNameElseAClearError) {
+  EXPECT_EQ(bal::load_panel("bal_sort").name, "bal_sort");
+  EXPECT_EQ(bal::load_panel("bal_escape").source, "<builtin:bal_escape>");
+  const auto dir = std::filesystem::temp_directory_path() / ("escapade_load_panel_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto own = dir / "bal_sort";  // a lab's own file that happens to share a built-in name
+  escapade::write_file(own, "[panel]\nname = \"mine\"\n[markers.CD34]\naliases = [\"CD34\"]\n", true);
+  EXPECT_EQ(bal::load_panel(own.string()).name, "mine");
+  try {
+    (void)bal::load_panel((dir / "nowhere.toml").string());
+    ADD_FAILURE() << "no error";
+  } catch (const escapade::InputError& e) {
+    EXPECT_EQ(e.kind(), escapade::ErrorKind::reference);
+    EXPECT_NE(std::string(e.what()).find("nowhere.toml"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("bal_escape, bal_sort"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(BuiltinPanels, EscapePanelHasTheSeed001Markers) {

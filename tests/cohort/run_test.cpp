@@ -4,6 +4,7 @@
 // consistent database that the next run completes, equal to an uninterrupted run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "libescapade/bal/sample.hpp"
 #include "libescapade/cohort/cohort.hpp"
 #include "libescapade/report/cohort_report.hpp"
 #include "libescapade/sim/sim.hpp"
@@ -149,6 +151,42 @@ TEST_F(CohortRun, StoresEverySampleThenSkipsUnchangedAndReanalysesAChangedFile) 
   RunOptions force = lod;
   force.force_rerun = true;
   EXPECT_EQ(run_cohort(m, db, force).analysed, m.rows.size());
+}
+
+// One pipeline (bal::analyze_sample) serves `escapade analyze`, `cohort run` and the demo:
+// what the cohort stores for every sample is what the library gives for that file, event
+// for event and cut for cut, and the FISH call is the same.
+TEST_F(CohortRun, StoresWhatTheLibraryPipelineGivesForEachFile) {
+  const Manifest m = read_manifest(manifest_path);
+  const fs::path db = dir / "p.db";
+  const RunSummary summary = run_cohort(m, db, options());
+  ASSERT_EQ(summary.analysed, m.rows.size());
+  Store store = Store::open(db, {.read_only = true});
+  const auto stored = store.populations();
+  const auto stored_cuts = store.cuts();
+  std::size_t compared = 0;
+  for (const auto& row : m.rows) {
+    bal::SampleOptions so;
+    if (row.fish) so.fish = *row.fish;
+    const bal::SampleAnalysis a = bal::analyze_sample(row.fcs, so);
+    for (const auto& p : a.analysis.populations) {
+      const auto it = std::find_if(stored.begin(), stored.end(), [&](const StoredPopulation& x) {
+        return x.patient == row.patient && x.sample == row.sample && x.name == p.name;
+      });
+      ASSERT_NE(it, stored.end()) << row.patient << "/" << row.sample << " " << p.name;
+      EXPECT_EQ(it->events, static_cast<std::int64_t>(p.events)) << row.sample << " " << p.name;
+      EXPECT_EQ(it->status, bal::to_string(p.status)) << row.sample << " " << p.name;
+      ++compared;
+    }
+    for (const auto& c : a.analysis.cuts) {
+      const auto it = std::find_if(stored_cuts.begin(), stored_cuts.end(), [&](const StoredCut& x) {
+        return x.patient == row.patient && x.sample == row.sample && x.name == c.name;
+      });
+      ASSERT_NE(it, stored_cuts.end()) << row.sample << " " << c.name;
+      EXPECT_EQ(it->evidence, c.evidence) << row.sample << " " << c.name;
+    }
+  }
+  EXPECT_GE(compared, 6 * m.rows.size());
 }
 
 TEST_F(CohortRun, AFailingSampleIsStoredWithItsErrorAndRetried) {
