@@ -54,32 +54,6 @@ std::string number(double v) {
   return std::string(buf, p);
 }
 
-// Channel names as the user typed them: $PnN first, else a unique $PnS.
-std::vector<std::string> resolve_channels(const fcs::DataSet& ds, const std::vector<std::string>& wanted, std::string_view source) {
-  std::vector<std::string> out;
-  for (const auto& w : wanted) {
-    if (ds.find_parameter(w)) {
-      out.push_back(w);
-      continue;
-    }
-    std::vector<std::string> by_stain;
-    for (const auto& p : ds.parameters) {
-      if (p.stain == w) by_stain.push_back(p.name);
-    }
-    if (by_stain.size() == 1) {
-      out.push_back(by_stain.front());
-      continue;
-    }
-    std::string have;
-    for (const auto& p : ds.parameters) have += (have.empty() ? "" : ", ") + p.name + (p.stain.empty() ? "" : " (" + p.stain + ")");
-    throw InputError(ErrorKind::reference, std::string(source),
-                     "--channels '" + w + "'",
-                     by_stain.empty() ? "no channel of that name or stain; the file has: " + have
-                                      : "stain names " + std::to_string(by_stain.size()) + " channels; use the $PnN name");
-  }
-  return out;
-}
-
 void write_text_output(const std::string& path, bool force, const std::function<void(std::ostream&)>& fill) {
   if (path.empty() || path == "-") {
     fill(std::cout);

@@ -37,10 +37,6 @@ inline constexpr int exit_usage = 2;    // bad command line
 /// Shortest decimal text that reads back as the same double ("nan", "inf" for those).
 std::string number(double v);
 
-/// Channel names as the user typed them: $PnN first, else a unique $PnS.
-/// @param source the file `ds` was read from, named in errors.
-/// @throws InputError(reference) naming the file and the channel and listing the file's channels.
-std::vector<std::string> resolve_channels(const fcs::DataSet& ds, const std::vector<std::string>& wanted, std::string_view source);
 
 /// Writes text made by `fill` to `path` through a temporary file renamed into place, or to
 /// stdout when `path` is empty or "-". Refuses to replace an existing file unless `force`.

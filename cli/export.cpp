@@ -88,7 +88,7 @@ Command add_export(CLI::App& parent) {
               rows.resize(*args->events);
               for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = i;
             }
-            const auto channels = resolve_channels(ds, args->channels, args->file);
+            const auto channels = ds.resolve_channels(args->channels, args->file, "--channels");
             fcs::DataSet out = (rows.empty() && channels.empty() && !(args->events && *args->events == 0))
                                    ? ds
                                    : fcs::select(ds, rows, channels);

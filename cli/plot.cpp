@@ -130,7 +130,7 @@ Command add_plot(CLI::App& parent) {
             if (!args->common.quiet) {
               for (const auto& w : ds.warnings) std::cerr << "escapade plot: warning: " << w.message() << '\n';
             }
-            const auto channels = resolve_channels(ds, {args->x, args->y}, input.string());
+            const auto channels = ds.resolve_channels({args->x, args->y}, input.string(), "--x/--y");
 
             const gate::GatingPlan plan =
                 args->gatingml.empty() ? gate::GatingPlan(input.string()) : gate::read_gatingml_file(args->gatingml);

@@ -102,7 +102,7 @@ void PopulationTable::add(const GatedSample& s) {
   // Statistic columns, fixed by the first sample's channels.
   std::vector<std::string> channels;
   if (!my_args.stats.empty()) {
-    channels = my_args.channels.empty() ? std::vector<std::string>{} : resolve_channels(*s.data, my_args.channels, s.sample);
+    channels = my_args.channels.empty() ? std::vector<std::string>{} : s.data->resolve_channels(my_args.channels, s.sample, "--channels");
     if (my_args.channels.empty()) {
       for (std::size_t k = 0; k < s.data->events.channel_count(); ++k) channels.push_back(s.data->events.label(k).name);
     }

@@ -112,6 +112,14 @@ struct DataSet {
 
   /// Index of the parameter named `name` ($PnN, exact), if any.
   [[nodiscard]] std::optional<std::size_t> find_parameter(std::string_view name) const noexcept;
+  /// Channel names as a user types them: each `wanted` is a $PnN, else the one parameter
+  /// whose $PnS it is (FlowKit and FlowJo users name channels by stain).
+  /// @param source the file this data set was read from, named in errors.
+  /// @param what   how the caller's user gave the names ("--channels", "channel"), for errors.
+  /// @throws InputError(reference) naming the file and the name and listing the file's
+  ///         channels, or saying that a stain names several channels.
+  [[nodiscard]] std::vector<std::string> resolve_channels(const std::vector<std::string>& wanted, std::string_view source,
+                                                          std::string_view what = "channel") const;
   /// The time parameter, if any.
   [[nodiscard]] const Parameter* time_parameter() const noexcept;
 };

@@ -64,6 +64,31 @@ std::optional<std::size_t> DataSet::find_parameter(std::string_view name) const 
   return std::nullopt;
 }
 
+std::vector<std::string> DataSet::resolve_channels(const std::vector<std::string>& wanted, std::string_view source,
+                                                   std::string_view what) const {
+  std::vector<std::string> out;
+  for (const auto& w : wanted) {
+    if (find_parameter(w)) {
+      out.push_back(w);
+      continue;
+    }
+    std::vector<std::string> by_stain;
+    for (const auto& p : parameters) {
+      if (p.stain == w) by_stain.push_back(p.name);
+    }
+    if (by_stain.size() == 1) {
+      out.push_back(by_stain.front());
+      continue;
+    }
+    std::string have;
+    for (const auto& p : parameters) have += (have.empty() ? "" : ", ") + p.name + (p.stain.empty() ? "" : " (" + p.stain + ")");
+    throw InputError(ErrorKind::reference, std::string(source), std::string(what) + " '" + w + "'",
+                     by_stain.empty() ? "no channel of that name or stain; the file has: " + have
+                                      : "stain names " + std::to_string(by_stain.size()) + " channels; use the $PnN name");
+  }
+  return out;
+}
+
 const Parameter* DataSet::time_parameter() const noexcept {
   for (const auto& p : parameters) {
     if (p.is_time) return &p;

@@ -59,6 +59,36 @@ void expect_error(F&& f, ErrorKind kind, const std::string& phrase) {
   }
 }
 
+// Channels as users name them: a $PnN, else the one parameter carrying that $PnS; a stain
+// on two channels, or a name the file lacks, is an error naming the file and listing what
+// it has.
+TEST(DataSetChannels, ResolveByNameThenByUniqueStain) {
+  escapade::fcs::DataSet ds;
+  for (const auto& [name, stain] : std::vector<std::pair<std::string, std::string>>{
+           {"FSC-A", ""}, {"FL1-A", "CD19 PE"}, {"FL2-A", "CD34"}, {"FL3-A", "CD34"}}) {
+    escapade::fcs::Parameter p;
+    p.name = name;
+    p.stain = stain;
+    ds.parameters.push_back(p);
+  }
+  EXPECT_EQ(ds.resolve_channels({"FSC-A", "CD19 PE"}, "t.fcs"), (std::vector<std::string>{"FSC-A", "FL1-A"}));
+  try {
+    (void)ds.resolve_channels({"CD34"}, "t.fcs", "--channels");
+    ADD_FAILURE() << "no error";
+  } catch (const escapade::InputError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::reference);
+    EXPECT_EQ(e.where(), "--channels 'CD34'");
+    EXPECT_NE(e.reason().find("stain names 2 channels"), std::string::npos) << e.what();
+  }
+  try {
+    (void)ds.resolve_channels({"CD45"}, "t.fcs");
+    ADD_FAILURE() << "no error";
+  } catch (const escapade::InputError& e) {
+    EXPECT_EQ(e.source(), "t.fcs");
+    EXPECT_NE(e.reason().find("FL1-A (CD19 PE)"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 
 struct IntCase {
