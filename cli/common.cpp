@@ -11,6 +11,7 @@
 
 #include "libescapade/base/file_io.hpp"
 #include "libescapade/base/parallel.hpp"
+#include "libescapade/base/text.hpp"
 #include "libescapade/fcs/fcs.hpp"
 
 namespace escapade::cli {
@@ -46,13 +47,7 @@ int exit_code(ErrorKind kind) noexcept {
   return exit_failure;
 }
 
-std::string number(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char buf[64];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, p);
-}
+std::string number(double v) { return shortest_decimal(v); }
 
 void write_text_output(const std::string& path, bool force, const std::function<void(std::ostream&)>& fill) {
   if (path.empty() || path == "-") {

@@ -96,7 +96,7 @@ Command add_gate(CLI::App& parent) {
                 write_membership_fcs(sample, events_path(args->events, file, args->files.size()), args->force);
               }
             }
-            table.write(args->output, args->force, args->common.json);
+            write_population_table(table, args->output, args->force, args->common.json);
             return exit_ok;
           }};
 }

@@ -113,7 +113,7 @@ Command add_workspace(CLI::App& parent) {
                 write_membership_fcs(sample, target, args->force);
               }
             }
-            table.write(args->output, args->force, args->common.json);
+            write_population_table(table, args->output, args->force, args->common.json);
             return exit_ok;
           }};
 }

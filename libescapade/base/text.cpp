@@ -2,6 +2,8 @@
 #include "libescapade/base/text.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 
 #include "libescapade/base/error.hpp"
 
@@ -66,6 +68,14 @@ void require_a_known_column(std::span<const std::string_view> cells, const std::
   throw InputError(ErrorKind::format, std::string(source), std::string(where),
                    "not a " + std::string(kind) + ": its first line names none of the columns " + std::string(accepted) +
                        " (is the file tab-separated?)");
+}
+
+std::string shortest_decimal(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, p);
 }
 
 }  // namespace escapade

@@ -24,6 +24,10 @@ namespace escapade {
 /// says which, for the caller's warning.
 [[nodiscard]] std::string utf8_or_latin1(std::string_view text, bool* was_latin1 = nullptr);
 
+/// The shortest decimal text that reads back as the same double ("nan", "inf", "-inf" for
+/// those): how tables print numbers, so that no digit is invented or lost.
+[[nodiscard]] std::string shortest_decimal(double v);
+
 /// The header check of a table a user names (a manifest, a FISH table): when none of the
 /// header's `cells` is a column of the kind (`is_column`), the file is some other file (a
 /// wrong path, say), and this throws InputError(format) at `source`, `where` saying so and
