@@ -20,15 +20,11 @@ namespace {
 
 char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-// Lower case, trimmed, runs of spaces and '_' read as one '_'.
-std::string normalize(std::string_view s) {
-  s = trim(s);
+// A compartment's or transcript's name as matched: lower case, trimmed, runs of spaces and
+// '_' read as one '_'. Unlike a column name (base::column_key), '-' is kept: it is a marker's
+// sign ("CD34+CD38-CD19-").
+std::string value_key(std::string_view s) {
+  s = trim_space(s);
   std::string out;
   bool pending = false;
   for (char c : s) {
@@ -129,20 +125,6 @@ constexpr std::array<ColumnName, 10> k_columns{{
     {"comment", Column::ignored, false},
 }};
 
-std::vector<std::string_view> split(std::string_view line, char sep) {
-  std::vector<std::string_view> out;
-  std::size_t begin = 0;
-  for (;;) {
-    const std::size_t at = line.find(sep, begin);
-    if (at == std::string_view::npos) {
-      out.push_back(line.substr(begin));
-      return out;
-    }
-    out.push_back(line.substr(begin, at - begin));
-    begin = at + 1;
-  }
-}
-
 // A whole number written plainly ("200"); nothing if it is not one.
 std::optional<unsigned> parse_count(std::string_view s) {
   unsigned v = 0;
@@ -156,7 +138,7 @@ std::optional<double> parse_fraction(std::string_view s) {
   bool percent = false;
   if (!s.empty() && s.back() == '%') {
     percent = true;
-    s = trim(s.substr(0, s.size() - 1));
+    s = trim_space(s.substr(0, s.size() - 1));
   }
   double v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -180,14 +162,14 @@ void check_options(const FishOptions& options, std::string_view source) {
   check_controls(options.default_controls, "default_controls");
   for (std::size_t i = 0; i < options.probes.size(); ++i) {
     const auto& p = options.probes[i];
-    if (trim(p.probe).empty()) bad(fmt::format("probes[{}] has no probe name", i));
+    if (trim_space(p.probe).empty()) bad(fmt::format("probes[{}] has no probe name", i));
     if (p.cutoff && !(*p.cutoff >= 0 && *p.cutoff < 1)) {
       bad(fmt::format("probe {}: cutoff {} is not a fraction in [0, 1)", p.probe, *p.cutoff));
     }
     if (!p.cutoff && !p.controls) bad(fmt::format("probe {}: neither a cutoff nor control data", p.probe));
     if (p.controls) check_controls(*p.controls, "probe " + p.probe);
     for (std::size_t j = 0; j < i; ++j) {
-      if (equal_ignoring_case(trim(options.probes[j].probe), trim(p.probe))) bad(fmt::format("probe {} is given twice", p.probe));
+      if (equal_ignoring_case(trim_space(options.probes[j].probe), trim_space(p.probe))) bad(fmt::format("probe {} is given twice", p.probe));
     }
   }
 }
@@ -212,7 +194,7 @@ bool is_stem_compartment(Compartment compartment) noexcept {
 std::span<const CompartmentAlias> compartment_aliases() noexcept { return k_aliases; }
 
 std::optional<Compartment> parse_compartment(std::string_view name) {
-  const std::string n = normalize(name);
+  const std::string n = value_key(name);
   for (const auto& a : k_aliases) {
     if (a.name == n) return a.compartment;
   }
@@ -229,11 +211,11 @@ std::string_view to_string(Transcript transcript) noexcept {
 }
 
 std::optional<Transcript> parse_transcript(std::string_view text) {
-  const std::string_view t = trim(text);
+  const std::string_view t = trim_space(text);
   // Case matters only here: M-bcr (major) vs m-bcr (minor).
   if (t == "M-bcr" || t == "M-BCR") return Transcript::p210;
   if (t == "m-bcr") return Transcript::p190;
-  const std::string n = normalize(t);
+  const std::string n = value_key(t);
   if (n.empty() || n == "unknown" || n == "na" || n == "n/a" || n == "-") return Transcript::unknown;
   if (n == "p190" || n == "e1a2" || n == "minor") return Transcript::p190;
   if (n == "p210" || n == "e13a2" || n == "e14a2" || n == "b2a2" || n == "b3a2" || n == "major") return Transcript::p210;
@@ -328,13 +310,13 @@ FishResult parse_fish(std::string_view tsv, std::string_view source, const FishO
   std::vector<std::pair<std::size_t, std::string>> problems;  // (line, reason)
   std::optional<std::pair<Transcript, std::size_t>> transcript;  // value, line
 
-  const auto lines = split(tsv, '\n');
+  const auto lines = split_fields(tsv, '\n');
   for (std::size_t index = 0; index < lines.size(); ++index) {
     const std::size_t line_no = index + 1;
     std::string_view line = lines[index];
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (trim(line).empty() || trim(line).front() == '#') continue;
-    const auto cells = split(line, '\t');
+    if (trim_space(line).empty() || trim_space(line).front() == '#') continue;
+    const auto cells = split_fields(line, '\t');
 
     if (header_line == 0) {  // the header
       header_line = line_no;
@@ -345,12 +327,12 @@ FishResult parse_fish(std::string_view tsv, std::string_view source, const FishO
       require_a_known_column(
           cells,
           [&](std::string_view cell) {
-            const std::string name = normalize(cell);
+            const std::string name = column_key(cell);
             return std::any_of(k_columns.begin(), k_columns.end(), [&](const ColumnName& c) { return c.name == name; });
           },
           "FISH table", accepted, src, where);
       for (const auto cell : cells) {
-        const std::string name = normalize(cell);
+        const std::string name = column_key(cell);
         if (name.empty()) {  // a trailing tab of a spreadsheet export
           columns.push_back(Column::ignored);
           continue;
@@ -358,7 +340,7 @@ FishResult parse_fish(std::string_view tsv, std::string_view source, const FishO
         const auto it = std::find_if(k_columns.begin(), k_columns.end(), [&](const ColumnName& c) { return c.name == name; });
         if (it == k_columns.end()) {
           throw InputError(ErrorKind::format, src, where,
-                           fmt::format("unknown column \"{}\" (accepted: {}; is the file tab-separated?)", excerpt(trim(cell)), accepted));
+                           fmt::format("unknown column \"{}\" (accepted: {}; is the file tab-separated?)", excerpt(trim_space(cell)), accepted));
         }
         if (it->column != Column::ignored && std::find(columns.begin(), columns.end(), it->column) != columns.end()) {
           throw InputError(ErrorKind::format, src, where, fmt::format("column \"{}\" is given twice", it->name));
@@ -388,7 +370,7 @@ FishResult parse_fish(std::string_view tsv, std::string_view source, const FishO
     }
     std::string_view compartment_cell, probe_cell, scored_cell, positive_cell, cutoff_cell, fp_cell, cn_cell, transcript_cell;
     for (std::size_t k = 0; k < columns.size(); ++k) {
-      const std::string_view v = k < cells.size() ? trim(cells[k]) : std::string_view();
+      const std::string_view v = k < cells.size() ? trim_space(cells[k]) : std::string_view();
       switch (columns[k]) {
         case Column::compartment: compartment_cell = v; break;
         case Column::probe: probe_cell = v; break;
@@ -483,7 +465,7 @@ FishResult parse_fish(std::string_view tsv, std::string_view source, const FishO
     call.fraction = static_cast<double>(*positive) / static_cast<double>(*scored);
     const ProbeSetting* setting = nullptr;
     for (const auto& p : options.probes) {
-      if (equal_ignoring_case(trim(p.probe), call.probe)) setting = &p;
+      if (equal_ignoring_case(trim_space(p.probe), call.probe)) setting = &p;
     }
     if (row_cutoff) {
       call.cutoff = *row_cutoff;

@@ -78,4 +78,38 @@ std::string shortest_decimal(double v) {
   return std::string(buf, p);
 }
 
+std::string_view trim_space(std::string_view text) noexcept {
+  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; };
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+std::vector<std::string_view> split_fields(std::string_view line, char separator) {
+  std::vector<std::string_view> out;
+  std::size_t begin = 0;
+  for (;;) {
+    const std::size_t at = line.find(separator, begin);
+    if (at == std::string_view::npos) {
+      out.push_back(line.substr(begin));
+      return out;
+    }
+    out.push_back(line.substr(begin, at - begin));
+    begin = at + 1;
+  }
+}
+
+std::string column_key(std::string_view text) {
+  std::string out;
+  for (const char c : trim_space(text)) {
+    if (c == ' ' || c == '\t' || c == '-' || c == '_') {
+      if (!out.empty() && out.back() != '_') out += '_';
+    } else {
+      out += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+  }
+  while (!out.empty() && out.back() == '_') out.pop_back();
+  return out;
+}
+
 }  // namespace escapade

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace escapade {
 
@@ -23,6 +24,18 @@ namespace escapade {
 /// `text` itself when it is valid UTF-8, else read as Latin-1; `was_latin1` (when given)
 /// says which, for the caller's warning.
 [[nodiscard]] std::string utf8_or_latin1(std::string_view text, bool* was_latin1 = nullptr);
+
+/// `text` without leading and trailing ASCII white space (space, tab, CR, LF, FF, VT): how
+/// the tables users write (manifests, FISH tables, matrix CSVs, FlowJo values) are read.
+[[nodiscard]] std::string_view trim_space(std::string_view text) noexcept;
+
+/// The fields of one line between `separator`s, untrimmed ("a,,b" gives "a", "", "b").
+[[nodiscard]] std::vector<std::string_view> split_fields(std::string_view line, char separator);
+
+/// The key a table's column name (or a keyword value such as a phase) is matched by: lower
+/// case, trimmed, and runs of spaces, tabs, '-' and '_' read as one '_' ("Pre-escape %" and
+/// "pre_escape_%" are one column). Not for text where '-' is a marker's sign ("CD34+CD19-").
+[[nodiscard]] std::string column_key(std::string_view text);
 
 /// The shortest decimal text that reads back as the same double ("nan", "inf", "-inf" for
 /// those): how tables print numbers, so that no digit is invented or lost.

@@ -44,26 +44,6 @@ constexpr std::array<ColumnName, 15> k_columns{{
     {"comment", Column::ignored, false},
 }};
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-// Lower case; runs of spaces, '-' and '_' become one '_'.
-std::string normalize(std::string_view s) {
-  std::string out;
-  for (char c : trim(s)) {
-    if (c == ' ' || c == '-' || c == '_') {
-      if (!out.empty() && out.back() != '_') out += '_';
-    } else {
-      out += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    }
-  }
-  while (!out.empty() && out.back() == '_') out.pop_back();
-  return out;
-}
-
 std::vector<std::string_view> split_tabs(std::string_view line) {
   std::vector<std::string_view> out;
   std::size_t begin = 0;
@@ -84,7 +64,7 @@ std::optional<double> parse_number(std::string_view s) {
 }
 
 std::optional<Therapy> parse_therapy(std::string_view text) {
-  const std::string t = normalize(text);
+  const std::string t = column_key(text);
   if (t.empty() || t == "none" || t == "no") return Therapy::none;
   if (t == "car_t" || t == "cart" || t == "car_t_cells" || t == "cd19_car_t") return Therapy::car_t;
   if (t == "blinatumomab" || t == "blina") return Therapy::blinatumomab;
@@ -93,7 +73,7 @@ std::optional<Therapy> parse_therapy(std::string_view text) {
 
 std::optional<Relapse> parse_relapse(std::string_view text) {
   // Lower case; CD19− written with a Unicode minus sign (U+2212) reads as '-'.
-  const std::string_view t = trim(text);
+  const std::string_view t = trim_space(text);
   constexpr std::string_view minus = "\xe2\x88\x92";
   std::string lower;
   for (std::size_t i = 0; i < t.size(); ++i) {
@@ -112,7 +92,7 @@ std::optional<Relapse> parse_relapse(std::string_view text) {
 }
 
 std::optional<bool> parse_bool(std::string_view text) {
-  const std::string t = normalize(text);
+  const std::string t = column_key(text);
   if (t == "1" || t == "yes" || t == "true" || t == "y") return true;
   if (t == "0" || t == "no" || t == "false" || t == "n") return false;
   return std::nullopt;
@@ -172,7 +152,7 @@ std::string_view to_string(Relapse relapse) noexcept {
 }
 
 std::optional<ParsedPhase> parse_phase(std::string_view text) {
-  const std::string t = normalize(text);
+  const std::string t = column_key(text);
   if (t == "diagnosis" || t == "dx") return ParsedPhase{Phase::diagnosis, std::nullopt};
   if (t == "remission" || t == "cr" || t == "complete_remission") return ParsedPhase{Phase::remission, std::nullopt};
   if (t == "relapse") return ParsedPhase{Phase::relapse, std::nullopt};
@@ -240,7 +220,7 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
     pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (trim(line).empty() || trim(line).starts_with('#')) continue;
+    if (trim_space(line).empty() || trim_space(line).starts_with('#')) continue;
     const auto cells = split_tabs(line);
 
     if (header_line == 0) {
@@ -252,17 +232,17 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
       require_a_known_column(
           cells,
           [&](std::string_view cell) {
-            const std::string name = normalize(cell);
+            const std::string name = column_key(cell);
             return std::any_of(k_columns.begin(), k_columns.end(), [&](const ColumnName& c) { return c.name == name; });
           },
           "cohort manifest", accepted, src, where);
       for (std::size_t i = 0; i < cells.size(); ++i) {
-        const std::string name = normalize(cells[i]);
+        const std::string name = column_key(cells[i]);
         if (name.empty() && i + 1 == cells.size() && i > 0) break;  // a trailing tab
         const auto it = std::find_if(k_columns.begin(), k_columns.end(), [&](const ColumnName& c) { return c.name == name; });
         if (it == k_columns.end()) {
           throw InputError(ErrorKind::format, src, where,
-                           fmt::format("unknown column \"{}\" (columns: {})", excerpt(trim(cells[i])), accepted));
+                           fmt::format("unknown column \"{}\" (columns: {})", excerpt(trim_space(cells[i])), accepted));
         }
         if (it->column != Column::ignored && std::find(columns.begin(), columns.end(), it->column) != columns.end()) {
           throw InputError(ErrorKind::format, src, where, fmt::format("column \"{}\" is given twice", it->name));
@@ -284,14 +264,14 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
     std::vector<std::string> errs;
     std::size_t n = cells.size();
     // Trailing empty cells beyond the header (spreadsheet exports) are tolerated.
-    while (n > columns.size() && trim(cells[n - 1]).empty()) --n;
+    while (n > columns.size() && trim_space(cells[n - 1]).empty()) --n;
     if (n != columns.size()) {
       problems.emplace_back(line_no, fmt::format("{} cells, the header has {}", n, columns.size()));
       continue;
     }
     auto cell = [&](Column c) -> std::string_view {
       for (std::size_t i = 0; i < columns.size(); ++i) {
-        if (columns[i] == c) return trim(cells[i]);
+        if (columns[i] == c) return trim_space(cells[i]);
       }
       return {};
     };

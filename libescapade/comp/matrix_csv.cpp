@@ -10,25 +10,19 @@
 
 #include "libescapade/base/file_io.hpp"
 #include "libescapade/base/error.hpp"
+#include "libescapade/base/text.hpp"
 #include "libescapade/comp/comp.hpp"
 
 namespace escapade::comp {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; };
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 std::vector<std::string_view> split(std::string_view line, char delimiter) {
   std::vector<std::string_view> cells;
   std::size_t start = 0;
   for (;;) {
     const std::size_t at = line.find(delimiter, start);
-    cells.push_back(trim(line.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start)));
+    cells.push_back(trim_space(line.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start)));
     if (at == std::string_view::npos) break;
     start = at + 1;
   }
@@ -36,7 +30,7 @@ std::vector<std::string_view> split(std::string_view line, char delimiter) {
 }
 
 std::string_view unquote(std::string_view s) {
-  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return trim(s.substr(1, s.size() - 2));
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return trim_space(s.substr(1, s.size() - 2));
   return s;
 }
 
@@ -57,7 +51,7 @@ class Parser {
 
     const Line& header = lines.front();
     std::string_view head = header.text;
-    if (head.starts_with('#')) head = trim(head.substr(1));  // FlowJo writes "# name,name,…"
+    if (head.starts_with('#')) head = trim_space(head.substr(1));  // FlowJo writes "# name,name,…"
     const char delimiter = head.find(',') == std::string_view::npos && head.find('\t') != std::string_view::npos
                                ? '\t'
                                : ',';
@@ -119,7 +113,7 @@ class Parser {
       std::size_t end = my_text.find('\n', start);
       if (end == std::string_view::npos) end = my_text.size();
       ++number;
-      const std::string_view text = trim(my_text.substr(start, end - start));
+      const std::string_view text = trim_space(my_text.substr(start, end - start));
       if (!text.empty()) lines.push_back({number, text});
       start = end + 1;
     }

@@ -23,6 +23,7 @@
 #include <pugixml.hpp>
 
 #include "libescapade/base/file_io.hpp"
+#include "libescapade/base/text.hpp"
 #include "libescapade/comp/comp.hpp"
 #include "libescapade/transform/transform.hpp"
 
@@ -54,15 +55,8 @@ constexpr double max_ellipse_bins = 2048.0 * 2048.0;
 // along it (see `combine_rings`). Small enough that cross products stay finite.
 constexpr double far_left = -1e150;
 
-std::string_view trim(std::string_view s) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; };
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 std::optional<double> parse_double(std::string_view text) {
-  text = trim(text);
+  text = trim_space(text);
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   if (text.empty()) return std::nullopt;
   double value = 0;
@@ -72,7 +66,7 @@ std::optional<double> parse_double(std::string_view text) {
 }
 
 std::optional<std::int64_t> parse_int(std::string_view text) {
-  text = trim(text);
+  text = trim_space(text);
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   std::int64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -595,7 +589,7 @@ class Parser {
       if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         continue;
       }
-      names.insert(std::string(trim(k.value)));
+      names.insert(std::string(trim_space(k.value)));
     }
     return names;
   }

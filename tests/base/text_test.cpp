@@ -1,6 +1,8 @@
 // UTF-8 at the boundary (base/text.hpp): RFC 3629 well-formedness, and Latin-1 for the rest.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "libescapade/base/text.hpp"
 
 namespace escapade {
@@ -30,4 +32,19 @@ TEST(Utf8, OtherBytesAreReadAsLatin1) {
 }
 
 }  // namespace
+// The one rule for reading users' tables: white space, fields, column names, numbers.
+TEST(TableText, TrimSplitColumnKeysAndShortestNumbers) {
+  EXPECT_EQ(trim_space(" \t\r a b \f\v\n"), "a b");
+  EXPECT_EQ(trim_space(""), "");
+  EXPECT_EQ(split_fields("a,,b", ','), (std::vector<std::string_view>{"a", "", "b"}));
+  EXPECT_EQ(split_fields("", '\t'), (std::vector<std::string_view>{""}));
+  EXPECT_EQ(column_key(" Pre-escape  %_of CD34 "), "pre_escape_%_of_cd34");
+  EXPECT_EQ(column_key("nuclei_scored"), column_key("Nuclei Scored"));
+  EXPECT_EQ(column_key("-_-"), "");
+  EXPECT_EQ(shortest_decimal(0.1), "0.1");
+  EXPECT_EQ(shortest_decimal(1e300), "1e+300");
+  EXPECT_EQ(shortest_decimal(-std::numeric_limits<double>::infinity()), "-inf");
+  EXPECT_EQ(shortest_decimal(std::numeric_limits<double>::quiet_NaN()), "nan");
+}
+
 }  // namespace escapade
