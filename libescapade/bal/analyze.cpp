@@ -1501,7 +1501,9 @@ class Pipeline {
       p.phenotype = my_a.plan.name(id);
       p.gate = id;
       p.events = my_a.result.count(id);
-      p.pct_of_cd34 = cd34 == 0 ? nan : 100.0 * static_cast<double>(p.events) / static_cast<double>(cd34);
+      // Fewer CD34+ events than the LOD: no percentage of CD34+ means anything (a tube whose
+      // progenitors are all gone, or CD34− blasts with no normal CD34+ cells).
+      p.pct_of_cd34 = cd34 < my_a.limits.lod_events ? nan : 100.0 * static_cast<double>(p.events) / static_cast<double>(cd34);
       p.pct_of_leukocytes = leuk == 0 ? nan : 100.0 * static_cast<double>(p.events) / static_cast<double>(leuk);
       p.lod_pct_of_cd34 =
           cd34 == 0 ? nan : 100.0 * static_cast<double>(my_a.limits.lod_events) / static_cast<double>(cd34);
@@ -1604,6 +1606,9 @@ std::string_view to_string(Status status) noexcept {
 }
 
 std::string PopulationCount::display() const {
+  if (!std::isfinite(lod_pct_of_cd34) || !std::isfinite(pct_of_cd34)) {
+    return status == Status::below_lod ? "< LOD" : "n/a (CD34+ below LOD)";
+  }
   if (status == Status::below_lod) return fmt::format("< LOD ({:.3g}%)", lod_pct_of_cd34);
   return fmt::format("{:.3g}", pct_of_cd34);
 }

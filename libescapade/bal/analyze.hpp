@@ -96,7 +96,7 @@ struct PopulationCount {
   std::string phenotype;  ///< "CD34+CD19−CD22+"
   std::string gate;       ///< its population id in the plan
   std::size_t events = 0;
-  double pct_of_cd34 = 0;        ///< 100·events / CD34+ SSC-low events
+  double pct_of_cd34 = 0;        ///< 100·events / CD34+ SSC-low events; NaN below LOD CD34+ events
   double pct_of_leukocytes = 0;  ///< 100·events / CD45+ leukocytes
   Status status = Status::quantified;
   /// The limit of detection of this sample as a % of CD34+ (100·lod_events / CD34+ events):
