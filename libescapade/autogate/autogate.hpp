@@ -167,10 +167,6 @@ struct WindowMinimum {
   double value = std::numeric_limits<double>::quiet_NaN();
   double density_ratio = 1;  ///< density at the minimum / the highest density in the window
   std::size_t events = 0;    ///< values used
-  /// The trough's floor (density within 10 % of the window's range above its minimum), of
-  /// which `value` is the middle.
-  double floor_low = std::numeric_limits<double>::quiet_NaN();
-  double floor_high = std::numeric_limits<double>::quiet_NaN();
 };
 [[nodiscard]] WindowMinimum window_minimum(std::span<const double> values, double lo, double hi,
                                            const DensityOptions& options = {});

@@ -400,9 +400,7 @@ WindowMinimum window_minimum(std::span<const double> values, double lo, double h
   std::size_t left = best, right = best;
   while (left > 0 && d.x(left - 1) >= lo && d.values[left - 1] <= floor) --left;
   while (right + 1 < d.values.size() && d.x(right + 1) <= hi && d.values[right + 1] <= floor) ++right;
-  w.floor_low = d.x(left);
-  w.floor_high = d.x(right);
-  w.value = (w.floor_low + w.floor_high) / 2;
+  w.value = (d.x(left) + d.x(right)) / 2;
   w.density_ratio = top > 0 ? d.values[best] / top : 0;
   return w;
 }

@@ -897,10 +897,12 @@ class Pipeline {
       b.ssc.push_back(row);
       b.fsc.push_back(std::max(at, fcut));
     }
-    std::size_t kept = 0;
-    for (std::size_t e = 0; e < cd34.size(); ++e) kept += cd34[e] != 0 && f[e] >= fcut && b.live(f[e], s[e]);
-    std::size_t above = 0;
-    for (std::size_t e = 0; e < cd34.size(); ++e) above += cd34[e] != 0 && f[e] >= fcut;
+    std::size_t kept = 0, above = 0;
+    for (std::size_t e = 0; e < cd34.size(); ++e) {
+      if (cd34[e] == 0 || !(f[e] >= fcut)) continue;
+      ++above;
+      kept += b.live(f[e], s[e]) ? 1 : 0;
+    }
     my_a.cuts.back().evidence += fmt::format(
         "; a two-population mixture on log FSC × SSC (live {:.0f}%, dead {:.0f}% of {} events, started from this cut) leaves {} of "
         "the {} CD34+ events above it as live",

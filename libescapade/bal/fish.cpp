@@ -321,24 +321,16 @@ FishResult parse_fish(std::string_view tsv, std::string_view source, const FishO
     if (header_line == 0) {  // the header
       header_line = line_no;
       const std::string where = fmt::format("line {}", line_no);
-      std::string accepted;
-      for (const auto& c : k_columns) accepted += (accepted.empty() ? "" : ", ") + std::string(c.name);
       // Not a FISH table at all (a wrong path, say): nothing of it is quoted.
-      require_a_known_column(
-          cells,
-          [&](std::string_view cell) {
-            const std::string name = column_key(cell);
-            return std::any_of(k_columns.begin(), k_columns.end(), [&](const ColumnName& c) { return c.name == name; });
-          },
-          "FISH table", accepted, src, where);
+      const std::string accepted = require_table_header(cells, k_columns, "FISH table", src, where);
       for (const auto cell : cells) {
         const std::string name = column_key(cell);
         if (name.empty()) {  // a trailing tab of a spreadsheet export
           columns.push_back(Column::ignored);
           continue;
         }
-        const auto it = std::find_if(k_columns.begin(), k_columns.end(), [&](const ColumnName& c) { return c.name == name; });
-        if (it == k_columns.end()) {
+        const ColumnName* it = find_column(k_columns, name);
+        if (it == nullptr) {
           throw InputError(ErrorKind::format, src, where,
                            fmt::format("unknown column \"{}\" (accepted: {}; is the file tab-separated?)", excerpt(trim_space(cell)), accepted));
         }

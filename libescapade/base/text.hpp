@@ -6,7 +6,9 @@
 /// Latin-1 (ISO-8859-1, what older instruments, spreadsheets and file systems write), with
 /// a warning, never dropped and never passed on raw.
 
+#include <algorithm>
 #include <functional>
+#include <iterator>
 #include <span>
 #include <string>
 #include <string_view>
@@ -36,6 +38,31 @@ namespace escapade {
 /// case, trimmed, and runs of spaces, tabs, '-' and '_' read as one '_' ("Pre-escape %" and
 /// "pre_escape_%" are one column). Not for text where '-' is a marker's sign ("CD34+CD19-").
 [[nodiscard]] std::string column_key(std::string_view text);
+
+/// The header check of a table kind whose columns are `columns` (each with a `name` that is
+/// its column_key): require_a_known_column on the header's `cells`, then the accepted
+/// names, listed ("a, b, c"), for the reader's own errors.
+template <typename Columns>
+std::string require_table_header(std::span<const std::string_view> cells, const Columns& columns, std::string_view kind,
+                                 std::string_view source, std::string_view where) {
+  std::string accepted;
+  for (const auto& c : columns) accepted += (accepted.empty() ? "" : ", ") + std::string(c.name);
+  require_a_known_column(
+      cells,
+      [&](std::string_view cell) {
+        const std::string key = column_key(cell);
+        return std::any_of(std::begin(columns), std::end(columns), [&](const auto& c) { return c.name == key; });
+      },
+      kind, accepted, source, where);
+  return accepted;
+}
+
+/// The column of `columns` whose name is the column_key `key`, or nullptr.
+template <typename Columns>
+auto find_column(const Columns& columns, std::string_view key) -> decltype(&*std::begin(columns)) {
+  const auto it = std::find_if(std::begin(columns), std::end(columns), [&](const auto& c) { return c.name == key; });
+  return it == std::end(columns) ? nullptr : &*it;
+}
 
 /// The shortest decimal text that reads back as the same double ("nan", "inf", "-inf" for
 /// those): how tables print numbers, so that no digit is invented or lost.

@@ -44,18 +44,6 @@ constexpr std::array<ColumnName, 15> k_columns{{
     {"comment", Column::ignored, false},
 }};
 
-std::vector<std::string_view> split_tabs(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t begin = 0;
-  for (;;) {
-    const std::size_t at = line.find('\t', begin);
-    out.push_back(line.substr(begin, at == std::string_view::npos ? std::string_view::npos : at - begin));
-    if (at == std::string_view::npos) break;
-    begin = at + 1;
-  }
-  return out;
-}
-
 std::optional<double> parse_number(std::string_view s) {
   double v = 0;
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -221,26 +209,18 @@ Manifest parse_manifest(std::string_view text, std::string_view source, const st
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (trim_space(line).empty() || trim_space(line).starts_with('#')) continue;
-    const auto cells = split_tabs(line);
+    const auto cells = split_fields(line, '\t');
 
     if (header_line == 0) {
       header_line = line_no;
       const std::string where = fmt::format("line {}", line_no);
-      std::string accepted;
-      for (const auto& c : k_columns) accepted += (accepted.empty() ? "" : ", ") + std::string(c.name);
       // Not a cohort manifest at all (a wrong path, say): nothing of it is quoted.
-      require_a_known_column(
-          cells,
-          [&](std::string_view cell) {
-            const std::string name = column_key(cell);
-            return std::any_of(k_columns.begin(), k_columns.end(), [&](const ColumnName& c) { return c.name == name; });
-          },
-          "cohort manifest", accepted, src, where);
+      const std::string accepted = require_table_header(cells, k_columns, "cohort manifest", src, where);
       for (std::size_t i = 0; i < cells.size(); ++i) {
         const std::string name = column_key(cells[i]);
         if (name.empty() && i + 1 == cells.size() && i > 0) break;  // a trailing tab
-        const auto it = std::find_if(k_columns.begin(), k_columns.end(), [&](const ColumnName& c) { return c.name == name; });
-        if (it == k_columns.end()) {
+        const ColumnName* it = find_column(k_columns, name);
+        if (it == nullptr) {
           throw InputError(ErrorKind::format, src, where,
                            fmt::format("unknown column \"{}\" (columns: {})", excerpt(trim_space(cells[i])), accepted));
         }
