@@ -539,7 +539,12 @@ class Pipeline {
       // No CD45-bright peak of their own: the brightest 1 % of the SSC-low cells.
       lower = std::isfinite(floor45) ? std::max(floor45, autogate::quantile(x, 0.99)) : autogate::quantile(x, 0.99);
     }
-    lower = std::max(lower, t_cell_cd45_edge(ssc_low));
+    // The T cells, where the panel has CD3, bound the lymphocytes' CD45 edge: a valley can fall
+    // among CD45-dim progenitors below them (hematogone-rich marrow: raise the edge to theirs)
+    // or between T and B cells above their median (B cells brighter in CD45 than T cells:
+    // lower it to theirs, since the lymphocytes hold the T cells).
+    const TCells t = t_cells(ssc_low);
+    if (std::isfinite(t.cd45_edge) && (lower < t.cd45_edge || lower > t.cd45_median)) lower = t.cd45_edge;
     for (std::size_t e = 0; e < v.size(); ++e) r.lymphocytes[e] = ssc_low[e] != 0 && v[e] >= lower;
     r.cd45_bright = lower;
     // T/NK: the lymphocytes that are not B cells.
@@ -562,10 +567,16 @@ class Pipeline {
   // and a valley below that peak then falls among the CD45-dim progenitors, which would be
   // taken for lymphocytes (and lost from the blast region). The edge is the T cells' CD45
   // median less the reach of their upper side (their 99.5th percentile mirrored), which
-  // hematogones or progenitors below them cannot move. -inf without CD3 or a CD3+
+  // hematogones or progenitors below them cannot move. NaN without CD3 or a CD3+
   // population of 200 SSC-low events.
-  double t_cell_cd45_edge(const std::vector<std::uint8_t>& ssc_low) {
-    if (!has("CD3")) return -inf;
+  struct TCells {
+    double cd3_min = nan;      ///< the CD3 split of the SSC-low events: T cells above
+    double cd45_median = nan;  ///< their CD45 median
+    double cd45_edge = nan;    ///< their CD45 median less their upper side's reach
+  };
+  TCells t_cells(const std::vector<std::uint8_t>& ssc_low) {
+    TCells out;
+    if (!has("CD3")) return out;
     // On strided events: the T cells' levels are statistics, and CD3 is needed nowhere else.
     const auto v3 = strided_values(marker_dimension("CD3"));
     const auto v45 = strided_values(marker_dimension("CD45"));
@@ -573,17 +584,21 @@ class Pipeline {
     std::vector<std::uint8_t> low(v3.size());
     for (std::size_t r = 0; r < low.size(); ++r) low[r] = ssc_low[r * stride];
     const auto x3 = sample(v3, low);
-    if (x3.size() < 200) return -inf;
+    if (x3.size() < 200) return out;
     autogate::ThresholdOptions o;
     o.max_depth = 0.5;
     const autogate::Threshold t = autogate::valley_threshold(x3, o);
-    if (t.method != autogate::ThresholdMethod::valley) return -inf;
+    if (t.method != autogate::ThresholdMethod::valley) return out;
     for (std::size_t r = 0; r < low.size(); ++r) low[r] = low[r] != 0 && v3[r] >= t.value;
     const auto x45 = sample(v45, low);
-    if (x45.size() < 200) return -inf;
+    if (x45.size() < 200) return out;
     const double median = autogate::quantile(x45, 0.5);
     const double reach = autogate::side_reach(x45, median, true);
-    return std::isfinite(reach) ? median - reach : -inf;
+    if (!std::isfinite(reach)) return out;
+    out.cd3_min = t.value;
+    out.cd45_median = median;
+    out.cd45_edge = median - reach;
+    return out;
   }
 
   // The reference populations as gates of the plan (on CD45 × SSC within the singlets
