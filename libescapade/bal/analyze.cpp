@@ -1125,6 +1125,44 @@ class Pipeline {
     return nan;
   }
 
+  // A positive population with a density peak of its own above a negative one: the least
+  // dense point between the two, when the density there falls below 80 % of the lower peak.
+  // On a logicle scale a spillover-broadened negative population has a long lower tail, so
+  // its spread (a Gaussian's SD, or its sides' spreads) over-states how far its upper side
+  // reaches, and dim positives (pre-escape CD22) sit inside that reach but beyond the trough.
+  // NaN when there is no such pair of peaks.
+  template <class IsPositive>
+  static double trough_below_positive_peak(const autogate::Density& d, IsPositive positive) {
+    const auto peaks = autogate::find_peaks(d, 0.02);
+    const autogate::Peak* pos = nullptr;
+    for (const auto& p : peaks) {
+      if (positive(p.position) && (pos == nullptr || p.height > pos->height)) pos = &p;
+    }
+    if (pos == nullptr) return nan;
+    const autogate::Peak* neg = nullptr;
+    for (const auto& p : peaks) {
+      if (p.position < pos->position && !positive(p.position) && (neg == nullptr || p.height > neg->height)) neg = &p;
+    }
+    if (neg == nullptr) return nan;
+    std::size_t best = d.values.size();
+    for (std::size_t i = d.index(neg->position); i <= d.index(pos->position); ++i) {
+      if (best == d.values.size() || d.values[i] < d.values[best]) best = i;
+    }
+    return d.values[best] < 0.8 * std::min(neg->height, pos->height) ? d.x(best) : nan;
+  }
+
+  // `t` lowered to the trough below a positive density peak (trough_below_positive_peak),
+  // never raised: a valley refines the negatives' limit, it does not replace it.
+  template <class IsPositive>
+  static autogate::Threshold lowered_to_trough(autogate::Threshold t, const autogate::Density& d, IsPositive positive) {
+    const double trough = trough_below_positive_peak(d, positive);
+    if (std::isfinite(trough) && trough < t.value) {
+      t.note += fmt::format("; a positive peak of its own lies above the trough at {:.3g}: cut there", trough);
+      t.value = trough;
+    }
+    return t;
+  }
+
   // The cut between a marker's negatives and positives within `members`, from a one- or
   // two-component Gaussian mixture of their values (BIC decides). The negatives' 99.5th
   // percentile is the cut, the positivity rule of a hand-gater's internal negative. The
@@ -1183,7 +1221,7 @@ class Pipeline {
       t.note = fmt::format("{} negatives {:.3g} ± {:.3g} ({:.0f} events) and positives {:.3g} ± {:.3g} ({:.0f} events), BIC {:.1f} vs {:.1f} "
                            "for one population; cut at the negatives' 99.5th percentile {:.3g} ({})",
                            marker, lo.mean, lo.sd, lo.weight * n, hi.mean, hi.sd, hi.weight * n, two.bic, one.bic, t.value, ref_text);
-      return t;
+      return lowered_to_trough(t, autogate::estimate_density(x), positive);
     }
     if (separated) {
       t.negative_peak = hi.mean;
@@ -1217,7 +1255,7 @@ class Pipeline {
                          "{:.3g} + 2.58 × {:.3g}, the narrower of its lower side's spread {:.3g}, stretched by the logicle scale, "
                          "and its upper side's {:.3g}, widened by any positives)",
                          marker, mode, rule, t.value, centre, sd, lower, upper);
-    return t;
+    return lowered_to_trough(t, d, positive);
   }
 
   // The cut between negative and positive events of `members` on `v`. A density valley
