@@ -42,28 +42,6 @@ report::Scale scale_of(const std::string& name) {
   return report::Scale::automatic;
 }
 
-// "CD19 PE-Cy7-A", "CD19 Comp-PE-Cy7-A" (compensated), "FSC-A".
-std::string axis_label(const fcs::Parameter& p, const gate::Dimension& d) {
-  const std::string name = (d.compensation == gate::uncompensated ? "" : "Comp-") + p.name;
-  if (p.stain.empty() || p.stain == p.name) return name;
-  return p.stain + " " + name;
-}
-
-// Population by id, else by a unique display name.
-std::string resolve_population(const gate::GatingPlan& plan, const std::string& wanted) {
-  if (plan.has_population(wanted)) return wanted;
-  std::vector<std::string> by_name;
-  for (const auto& id : plan.populations()) {
-    if (plan.name(id) == wanted) by_name.push_back(id);
-  }
-  if (by_name.size() == 1) return by_name.front();
-  std::string have;
-  for (const auto& id : plan.populations()) have += (have.empty() ? "" : ", ") + id;
-  throw InputError(ErrorKind::reference, plan.source(), "--population '" + wanted + "'",
-                   by_name.empty() ? "no population of that id or name; the plan has: " + have
-                                   : "name matches " + std::to_string(by_name.size()) + " populations; use the id");
-}
-
 // A file name part made of safe characters.
 std::string safe(const std::string& s) {
   std::string out;
@@ -130,11 +108,8 @@ Command add_plot(CLI::App& parent) {
             if (!args->common.quiet) {
               for (const auto& w : ds.warnings) std::cerr << "escapade plot: warning: " << w.message() << '\n';
             }
-            const auto channels = ds.resolve_channels({args->x, args->y}, input.string(), "--x/--y");
-
             const gate::GatingPlan plan =
                 args->gatingml.empty() ? gate::GatingPlan(input.string()) : gate::read_gatingml_file(args->gatingml);
-            const std::string population = args->population.empty() ? "" : resolve_population(plan, args->population);
 
             gate::ApplyOptions options;
             options.file_spillover = ds.spillover ? &*ds.spillover : nullptr;
@@ -146,59 +121,22 @@ Command add_plot(CLI::App& parent) {
               std::cerr << "escapade plot: warning: " << input.string()
                         << ": --compensate: the file has no spillover; values are uncompensated\n";
             }
-
-            // Axes: the gates' own dimensions where the plan has gates on these channels.
-            const report::GateAxes from_gates =
-                report::gate_axes(plan, channels[0], channels[1], std::optional<std::string_view>(population));
-            report::PlotSpec spec;
-            report::AxisSpec* axes[2] = {&spec.x, &spec.y};
-            const std::optional<gate::Dimension>* dims[2] = {&from_gates.x, &from_gates.y};
-            for (int a = 0; a < 2; ++a) {
-              const fcs::Parameter& p = ds.parameters[*ds.find_parameter(channels[a])];
-              gate::Dimension d = gate::Dimension::of(channels[a]);
-              if (args->compensate) d.compensation = std::string(gate::file_compensation);
-              if (*dims[a]) d = **dims[a];
-              axes[a]->dimension = d;
-              axes[a]->label = axis_label(p, d);
-              if (d.transform.empty()) {
-                const std::vector<double> values = gate::dimension_values(plan, ds.events, d, options);
-                axes[a]->display = report::display_transform(p, values, scale_of(args->transform));
-              } else if (args->transform != "auto" && !args->common.quiet) {
-                std::cerr << "escapade plot: warning: " << channels[a] << ": the gates use transform '" << d.transform
-                          << "'; --transform " << args->transform << " is not applied to this axis\n";
-              }
+            report::PopulationPlotRequest request;
+            request.x = args->x;
+            request.y = args->y;
+            request.population = args->population;
+            request.scale = scale_of(args->transform);
+            request.compensate = args->compensate;
+            request.bins = args->bins;
+            request.title = args->title;
+            const report::PopulationPlot made = report::population_plot(ds, input.string(), plan, request, options);
+            if (!args->common.quiet) {
+              for (const auto& note : made.notes) std::cerr << "escapade plot: note: " << note << '\n';
             }
-
+            const report::PlotSpec& spec = made.spec;
+            const std::string& population = spec.population;
             std::optional<gate::GatingResult> result;
-            if (!args->gatingml.empty()) {
-              result = gate::apply(plan, ds.events, options);
-              spec.gates = report::drawable_gates(plan, spec.x.dimension, spec.y.dimension,
-                                                  std::optional<std::string_view>(population));
-              if (spec.gates.empty() && !args->common.quiet) {
-                // Say where the gates on these axes are, one line per parent population.
-                std::vector<std::pair<std::string, std::string>> by_parent;  // parent, gate ids
-                for (const auto& id : report::drawable_gates(plan, spec.x.dimension, spec.y.dimension)) {
-                  const std::string& par = plan.parent(id);
-                  auto it = std::find_if(by_parent.begin(), by_parent.end(), [&](const auto& e) { return e.first == par; });
-                  if (it == by_parent.end()) {
-                    by_parent.emplace_back(par, id);
-                  } else {
-                    it->second += ", " + id;
-                  }
-                }
-                for (const auto& [par, ids] : by_parent) {
-                  std::cerr << "escapade plot: note: gates on these axes within "
-                            << (par.empty() ? std::string("all events") : "population '" + par + "'") << ": " << ids
-                            << (par.empty() ? "; plot without --population to see them\n"
-                                            : "; use --population " + par + " to see them\n");
-                }
-              }
-            }
-            spec.population = population;
-            spec.bins_x = spec.bins_y = args->bins;
-            spec.title = !args->title.empty() ? args->title
-                                              : input.filename().string() + ": " +
-                                                    (population.empty() ? std::string("All events") : plan.path(population));
+            if (!args->gatingml.empty()) result = gate::apply(plan, ds.events, options);
             const report::DensityPlot plot =
                 report::make_density_plot(plan, ds.events, spec, result ? &*result : nullptr, options);
             report::RenderOptions ro2;

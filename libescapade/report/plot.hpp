@@ -262,6 +262,41 @@ struct DensityPlot {
                                             const gate::ApplyOptions& options = {});
 
 // ---------------------------------------------------------------------------------------------
+// A population's plot as a user asks for it (CLI `escapade plot`, Python `GatingResults.plot`)
+// ---------------------------------------------------------------------------------------------
+
+/// Two channels as a user names them, and the population whose events are plotted.
+struct PopulationPlotRequest {
+  std::string x;           ///< $PnN or unique $PnS
+  std::string y;           ///< $PnN or unique $PnS
+  std::string population;  ///< population id or unique name; empty = every event
+  Scale scale = Scale::automatic;  ///< display scale of an axis the gates do not transform
+  bool compensate = false; ///< by the file's spillover, where no gate on the axis says otherwise
+  std::size_t bins = 256;  ///< histogram bins per axis
+  std::string title;       ///< empty = "<file name>: <population path>" ("All events")
+};
+
+/// The plot to make, and what a user should be told about it.
+struct PopulationPlot {
+  PlotSpec spec;
+  /// Notes for the user: an axis whose gates' transform overrides the scale asked for, gates
+  /// on these axes that belong to another population ("gates on these axes within …").
+  std::vector<std::string> notes;
+};
+
+/// The population of `plan` with id `wanted`, else the one whose display name it is.
+/// @throws InputError(reference) naming the plan and listing its ids when none or several match.
+[[nodiscard]] std::string resolve_population(const gate::GatingPlan& plan, std::string_view wanted);
+
+/// The axes, gates and title of a population's plot: each axis takes the dimension (compensation
+/// and transform) of the plan's gates on that channel, so the plot lines up with the gates; an
+/// axis without gates gets the requested display scale. `data` is the data set the events come
+/// from; `source` its file, named in the title and errors.
+/// @throws InputError(reference) for an unknown channel or population; as `gate::dimension_values`.
+[[nodiscard]] PopulationPlot population_plot(const fcs::DataSet& data, std::string_view source, const gate::GatingPlan& plan,
+                                             const PopulationPlotRequest& request, const gate::ApplyOptions& options = {});
+
+// ---------------------------------------------------------------------------------------------
 // Rendering
 // ---------------------------------------------------------------------------------------------
 
