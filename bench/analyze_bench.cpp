@@ -1,4 +1,4 @@
-// The escape-risk analysis (issue 5): speed of `bal::analyze` on a 1M-event, 12-colour
+// The escape-risk analysis: speed of `bal::analyze` on a 1M-event, 12-colour
 // file on one core (target < 0.3 s, report excluded), against a baseline in the same run
 // (one pass computing every fluorescence channel's compensated logicle values — the least
 // any analysis of those channels must do); and accuracy over 120 simulated samples

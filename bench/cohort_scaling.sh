@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cohort scaling benchmark (issue 6, "Speed"): simulate a cohort of SAMPLES samples of EVENTS
+# Cohort scaling benchmark: simulate a cohort of SAMPLES samples of EVENTS
 # events each, then time `escapade cohort run` on it with --jobs 1 and --jobs 2 (each into a
 # fresh database) and print samples/s and the speedup. Not a test: nothing is asserted.
 #
@@ -8,7 +8,7 @@
 # Defaults: 200 samples of 500,000 events (the issue's size; about 200 × 20 MB of FCS, so
 # mind the disk), found escapade in build/release, build/dev or PATH. The simulator makes about
 # 3.4 samples per patient; the script asks for enough patients and keeps the first SAMPLES rows
-# of the manifest. Target (issue 6): at least 1.8× on 2 cores and under 60 s on 2 cores.
+# of the manifest. Target: at least 1.8× on 2 cores and under 60 s on 2 cores.
 set -euo pipefail
 
 samples=200

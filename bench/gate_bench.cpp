@@ -3,7 +3,7 @@
 // quadrant CD19 × CD22 → ellipse on CD10 × CD20 — with compensation and logicle computed
 // on demand, as `escapade gate` does. Baseline in the same binary: one memcpy of the
 // matrix (the cost of touching the events once). FlowKit 1.3 takes 2.5 s (1M) and 12 s
-// (5M) for the same hierarchy on this machine (issue 3).
+// (5M) for the same hierarchy on this machine.
 //
 // Counters: events/s, gate-events/s (events × populations per second) and, once per size,
 // the peak resident memory that `apply` adds over the event matrix (VmHWM after

@@ -1,4 +1,4 @@
-// Per-sample report rendering (issue 5, "Speed": report rendering under 2 s) on a simulated
+// Per-sample report rendering (target: under 2 s) on a simulated
 // 1M-event, 12-channel diagnosis sample, analysed once outside the timed loops.
 //
 //   Figures        make_gating_figures: the six plots' values, histograms, ticks and gates

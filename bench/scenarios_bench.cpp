@@ -1,4 +1,4 @@
-// The escape-risk analysis over random simulated worlds (issue 10), scored as
+// The escape-risk analysis over random simulated worlds, scored as
 // ../shared/tools/bal-dev-score scores bal_dev: per sample, the pre-escape % of CD34+ within
 // max(0.5 points, 10 %) of the ideal analyst's (sim::ideal_analyst: perfect upstream gating,
 // thresholds at the 99.5th percentile of the true negatives) or nearer the labels than the

@@ -1,4 +1,4 @@
-// Simulator throughput (issue 4: 1M events in under 1 s on one core). Baselines in the same
+// Simulator throughput (1M events in under 1 s on one core). Baselines in the same
 // binary: filling a matrix of the same shape with the simulator's own uniforms, and memcpy
 // of the same bytes.
 #include <benchmark/benchmark.h>

@@ -1,7 +1,7 @@
 #pragma once
 /// @file
 /// Data-driven gates: thresholds and shapes found from the events themselves, each
-/// returned with the evidence a reviewer needs to trust or override it (issue 5; the
+/// returned with the evidence a reviewer needs to trust or override it (the
 /// density-valley practice of flowDensity and of manual MRD gating).
 ///
 /// Every function takes the values of one population on one (usually transformed) axis,
@@ -67,7 +67,7 @@ enum class ThresholdMethod {
   fixed,               ///< given by a template or a reviewer
 };
 
-/// A threshold with its evidence (issue 5: "each reporting its chosen threshold … the
+/// A threshold with its evidence ("each reporting its chosen threshold … the
 /// evidence … and a QC flag when that evidence is weak").
 struct Threshold {
   double value = 0;  ///< events ≥ value are positive

@@ -22,7 +22,7 @@ namespace {
 constexpr double inf = std::numeric_limits<double>::infinity();
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-// Logicle top of scale and decades for a channel of range `range` (FORMATS §2.3; Parks,
+// Logicle top of scale and decades for a channel of range `range` (docs/formats.md §2.3; Parks,
 // Roederer & Moore 2006): T = $PnR (262,144 when absent), M = 4.5 decades at T = 2^18 and
 // one more per decade of a wider range, so every instrument shows the same low decades.
 struct LogicleScale {

@@ -2,7 +2,7 @@
 /// @file
 /// FISH on flow-sorted compartments: per-compartment positive/negative calls against a
 /// per-probe cutoff, and the stem-cell-involvement call of seed 000 (SPEC "FISH on sorted
-/// compartments"; issue 5, "FISH and flags").
+/// compartments").
 ///
 /// Input is a tab-separated table whose first line (after blank lines and `#` comments) names
 /// the columns, in any order; names ignore case, and spaces in them read as `_`:

@@ -2,7 +2,7 @@
 /// @file
 /// Panels: which channel of an FCS file carries which marker, found by the stain names the
 /// instrument wrote ($PnS) rather than by detector, so that one lab-editable panel file serves
-/// every cytometer the lab runs (issue 5, "Panels and templates"; SPEC "Populations").
+/// every cytometer the lab runs.
 ///
 /// A panel is a TOML file. `share/panels/bal_escape.toml` (the seed 001 CD45/CD34/CD19/CD22
 /// panel; also built in, see `builtin_panel`) and `share/panels/bal_sort.toml` (the seed 000

@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// The machine-readable outputs of one analysed sample (issue 5, "Outputs"): `results.json`
+/// The machine-readable outputs of one analysed sample: `results.json`
 /// with everything (versions, parameters, markers, QC, every cut with its evidence, every
 /// population under `populations.<name>`, FISH, flags) and `populations.tsv`.
 

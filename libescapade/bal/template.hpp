@@ -2,7 +2,7 @@
 /// @file
 /// Gating templates and review overrides: the lab-editable TOML files that say which of the
 /// analysis's gates are found from the data and which are fixed, the limits, and what a
-/// reviewer changed (issue 5, "Panels and templates").
+/// reviewer changed.
 ///
 /// A template (share/templates/bal_escape.toml is the shipped one):
 ///

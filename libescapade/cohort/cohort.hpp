@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// Cohort studies (issue 6, "Manifest and store"): a manifest names every patient's samples
+/// Cohort studies: a manifest names every patient's samples
 /// and outcome; `run_cohort` analyses each sample (`bal::analyze`, and FISH when the manifest
 /// names a table) in parallel and keeps every result in a SQLite database, one transaction
 /// per sample, so that a run killed at any moment (kill -9) loses nothing already finished,

@@ -2,14 +2,14 @@
 /// @file
 /// Compensation and spectral unmixing: spillover/spectrum matrices, their compiled
 /// inverse, and the kernels that apply it to events (Gating-ML 2.0 `transforms:spectrumMatrix`,
-/// FCS 3.1 §3.2.20 `$SPILLOVER`; FORMATS.md §1.7, §2.4, §3.2).
+/// FCS 3.1 §3.2.20 `$SPILLOVER`; docs/formats.md §1.7, §2.4, §3.2).
 ///
 /// The flow is validate once, then stream (STYLE §5): a `SpectrumMatrix` is what the
 /// user or a file says; `Compensation` is the checked, inverted matrix, immutable and
 /// shared by every thread; `CompensatedView` binds it to the columns of one
 /// `EventMatrix` and fills caller-owned buffers for the events and dimensions asked for.
 ///
-/// Orientation (verified, FORMATS.md §2.4): row = fluorochrome (source), column =
+/// Orientation (verified, docs/formats.md §2.4): row = fluorochrome (source), column =
 /// detector. A compensated row vector is raw[detectors] · S⁻¹ for a square matrix and
 /// the least-squares raw · Sᵀ(S·Sᵀ)⁻¹ when there are more detectors than fluorochromes.
 
@@ -48,7 +48,7 @@ class SpectrumMatrix {
                  std::vector<double> coefficients, std::string id = {});
 
   /// The square matrix of a FCS spillover keyword; fluorochromes are named by the
-  /// detectors ($SPILLOVER, FCS 3.1 §3.2.20; FORMATS.md §1.7).
+  /// detectors ($SPILLOVER, FCS 3.1 §3.2.20; docs/formats.md §1.7).
   /// @throws InputError(invalid_argument) if the spillover matrix is empty.
   explicit SpectrumMatrix(const fcs::SpilloverMatrix& spillover, std::string id = {});
 
@@ -127,7 +127,7 @@ struct ApplyOptions {
 class CompensatedView;
 
 /// A compiled compensation: the validated m×n unmixing matrix X such that a compensated
-/// row vector is raw[detectors] · X (FORMATS.md §2.4). Immutable; every `const` method is
+/// row vector is raw[detectors] · X (docs/formats.md §2.4). Immutable; every `const` method is
 /// thread-safe, and one object may serve any number of threads and event matrices.
 class Compensation {
  public:
@@ -228,7 +228,7 @@ class CompensatedView {
 
 /// Parses a FlowJo-exported compensation matrix CSV: a header row of n detector names
 /// (optionally starting with `#`, as FlowJo writes it), then n rows of n numbers, row =
-/// source, column = detector (spillover, not its inverse; FORMATS.md §3.2). Commas or tabs
+/// source, column = detector (spillover, not its inverse; docs/formats.md §3.2). Commas or tabs
 /// separate values; blank lines, a UTF-8 BOM, CR line ends and double quotes around names
 /// are accepted. A header whose first cell is empty marks rows that begin with a row name;
 /// such rows may come in any order and are placed by name. Thread-safe.

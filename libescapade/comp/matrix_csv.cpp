@@ -1,4 +1,4 @@
-// FlowJo-exported compensation matrix CSV (FORMATS.md §3.2; shared/data/README.md §6):
+// FlowJo-exported compensation matrix CSV (docs/formats.md §3.2; shared/data/README.md §6):
 // a header row of detector names, then one row of coefficients per source.
 #include <cerrno>
 #include <charconv>

@@ -1,6 +1,6 @@
 // Stage 2: DATA → EventMatrix. One pass over the bytes in event blocks; for each
 // block, one tight loop per column (the block stays in cache while its columns are
-// peeled off). FCS 3.1 §3.3 ($MODE L, integer bit masks), FORMATS.md §1.4.
+// peeled off). FCS 3.1 §3.3 ($MODE L, integer bit masks), docs/formats.md §1.4.
 #include <bit>
 #include <cmath>
 #include <cstring>

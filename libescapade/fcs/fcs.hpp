@@ -139,7 +139,7 @@ struct ReadOptions {
   /// Decode DATA into EventMatrix; false reads HEADER and TEXT only (for `info`).
   bool decode_events = true;
   /// Convert stored values to scale values: $PnE log decode (integer data), ÷ $PnG
-  /// (not on time), × $TIMESTEP on time (FORMATS.md §1.6). False keeps stored values.
+  /// (not on time), × $TIMESTEP on time (docs/formats.md §1.6). False keeps stored values.
   bool scale = true;
   /// Read the complete events of a file whose DATA is cut short instead of failing.
   bool allow_truncated = false;

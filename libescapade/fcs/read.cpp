@@ -280,7 +280,7 @@ static std::uint64_t read_data_set(const Context& cx, std::size_t base, std::siz
     }
   }
 
-  // ---- $TOT and the DATA segment (FORMATS.md §1.5)
+  // ---- $TOT and the DATA segment (docs/formats.md §1.5)
   std::optional<std::uint64_t> tot;
   if (const std::string* t = kw.find("$TOT")) {
     tot = parse_uint(*t);
@@ -423,7 +423,7 @@ static std::uint64_t read_data_set(const Context& cx, std::size_t base, std::siz
     }
   }
 
-  // ---- spillover keyword (FORMATS.md §1.7: $SPILLOVER, then SPILL, then $SPILL)
+  // ---- spillover keyword (docs/formats.md §1.7: $SPILLOVER, then SPILL, then $SPILL)
   for (const char* name : {"$SPILLOVER", "SPILL", "$SPILL", "SPILLOVER"}) {
     const std::string* v = kw.find(name);
     if (v == nullptr) continue;
@@ -465,7 +465,7 @@ static std::uint64_t read_data_set(const Context& cx, std::size_t base, std::siz
     cx.warn("keyword $MODE", "$MODE " + mode + " (histogram data) cannot be decoded");
   }
 
-  // ---- scale values and the decode plan (FORMATS.md §1.6)
+  // ---- scale values and the decode plan (docs/formats.md §1.6)
   double timestep = 0;
   if (const std::string* ts = kw.find("$TIMESTEP")) {
     auto v = parse_double(*ts);
@@ -487,7 +487,7 @@ static std::uint64_t read_data_set(const Context& cx, std::size_t base, std::siz
     c.big_endian = bo.big;
     c.permutation = bo.permutation;
     if (p.datatype == DataType::integer) {
-      // FCS 3.0 §3.3: mask to the smallest power of two ≥ $PnR (FORMATS.md §1.4).
+      // FCS 3.0 §3.3: mask to the smallest power of two ≥ $PnR (docs/formats.md §1.4).
       const std::uint64_t width_mask = p.bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << p.bits) - 1;
       c.mask = width_mask;
       if (p.range >= 1 && p.range < std::ldexp(1.0, p.bits)) {
@@ -511,7 +511,7 @@ static std::uint64_t read_data_set(const Context& cx, std::size_t base, std::siz
             c.scale = ColumnPlan::Scale::log;
             c.a = p.log_decades;
             c.b = p.range;
-            c.c = p.log_offset > 0 ? p.log_offset : 1.0;  // f2 = 0 is read as 1 (FORMATS.md §1.6)
+            c.c = p.log_offset > 0 ? p.log_offset : 1.0;  // f2 = 0 is read as 1 (docs/formats.md §1.6)
             p.scaling = "log " + format_double(p.log_decades) + " decades";
           }
         } else {

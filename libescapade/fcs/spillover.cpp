@@ -1,5 +1,5 @@
 // Spillover keywords: $SPILLOVER (FCS 3.1 §3.2.20), SPILL and $SPILL (same layout),
-// and FCS 3.0 $COMP (FORMATS.md §1.7).
+// and FCS 3.0 $COMP (docs/formats.md §1.7).
 #include <cmath>
 #include <set>
 

@@ -14,7 +14,7 @@ namespace escapade::fcs {
 /// A square spillover matrix over named detectors ($PnN). Row i is the dye
 /// read primarily in detector i; column j is the detector it spills into; the
 /// diagonal is normally 1. Compensated values = raw[detectors] · S⁻¹
-/// (FCS 3.1 $SPILLOVER; FORMATS.md §1.7). Immutable once built.
+/// (FCS 3.1 $SPILLOVER; docs/formats.md §1.7). Immutable once built.
 class SpilloverMatrix {
  public:
   SpilloverMatrix() = default;

@@ -1,5 +1,5 @@
 // TEXT segments (FCS 3.1 §3.2): keyword/value pairs between delimiters, with
-// doubled delimiters as escapes, plus the real-world deviations FORMATS.md §1.2 lists.
+// doubled delimiters as escapes, plus the real-world deviations docs/formats.md §1.2 lists.
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -121,7 +121,7 @@ Keywords parse_keywords(std::span<const std::byte> segment, std::size_t file_off
   const std::string at = std::string(where) + " byte " + std::to_string(file_offset);
 
   // Valid files escape a delimiter by doubling it; CellQuest writes empty values as a
-  // doubled delimiter instead (FORMATS.md §1.2). Read both ways and keep the escape
+  // doubled delimiter instead (docs/formats.md §1.2). Read both ways and keep the escape
   // reading unless it breaks the pair structure where the other does not.
   Tokens escaped = tokenize(seg, delim, true);
   Tokens plain = tokenize(seg, delim, false);
@@ -240,7 +240,7 @@ Header parse_header(std::span<const std::byte> file, std::size_t base, std::stri
     std::string_view raw = h.substr(f.at, 8);
     std::string_view t = trim(raw);
     if (t.empty()) {
-      *f.into = 0;  // blank = 0 (FORMATS.md §1.1)
+      *f.into = 0;  // blank = 0 (docs/formats.md §1.1)
       continue;
     }
     auto v = parse_uint(t);

@@ -29,7 +29,7 @@ constexpr std::size_t words_per_block = block_events / 64;
 
 std::string gate_where(std::string_view id) { return fmt::format("gate '{}'", id); }
 
-// How one dimension's values are made from others (FORMATS.md §2.2).
+// How one dimension's values are made from others (docs/formats.md §2.2).
 struct Slot {
   enum class Kind { raw, known, compensated, ratio, transformed };
   Kind kind = Kind::raw;
@@ -211,7 +211,7 @@ class Program {
           const auto& divider =
               *std::find_if(q.dividers.begin(), q.dividers.end(), [&](const auto& d) { return d.id == p.divider; });
           // The interval of the divider's values that holds the location, lower bound
-          // inclusive (Gating-ML 2.0 §5.3.4; FORMATS.md §2.5).
+          // inclusive (Gating-ML 2.0 §5.3.4; docs/formats.md §2.5).
           const auto& v = divider.values;
           const auto above = std::upper_bound(v.begin(), v.end(), p.location);
           const double lo = above == v.begin() ? -std::numeric_limits<double>::infinity() : *(above - 1);
@@ -235,7 +235,7 @@ class Program {
     Slot s;
     const comp::Compensation* compensation = nullptr;
     if (d.compensation == file_compensation) {
-      // A file without a spillover keyword is uncompensated (FORMATS.md §2.4); one whose
+      // A file without a spillover keyword is uncompensated (docs/formats.md §2.4); one whose
       // keyword could not be used cannot give what the gate asks for.
       if (my_file_compensation) {
         compensation = &*my_file_compensation;
@@ -499,7 +499,7 @@ void test_rectangle(const Node& n, BlockScratch& s, const std::uint64_t* parent)
     const double* v = s.values(b.slot, parent);
     const double lo = b.min;
     const double hi = b.max;
-    // min ≤ v < max (Gating-ML 2.0 §5.3.1; FORMATS.md §2.5); NaN compares false, so out.
+    // min ≤ v < max (Gating-ML 2.0 §5.3.1; docs/formats.md §2.5); NaN compares false, so out.
     for (std::size_t i = 0; i < size; ++i) f[i] &= static_cast<std::uint8_t>((v[i] >= lo) & (v[i] < hi));
   }
 }
@@ -572,7 +572,7 @@ void test_polygon(const Node& n, BlockScratch& s, const std::uint64_t* parent) {
       const double x = xs[i];
       const double y = ys[i];
       // Side of the point relative to the edge, by an exact-sign cross product rather
-      // than a division, so a point on the edge gives exactly 0 (FORMATS.md §2.5: the
+      // than a division, so a point on the edge gives exactly 0 (docs/formats.md §2.5: the
       // four events on Polygon1's diagonal are inside).
       const double cross = dx * (y - a.y) - (x - a.x) * dy;
       // Even-odd rule: a ray to +x crosses this edge iff the edge straddles y (half-open,

@@ -1,4 +1,4 @@
-// FlowJo 10 workspace (.wsp) import (FORMATS.md §3). One pass over the XML per sample:
+// FlowJo 10 workspace (.wsp) import (docs/formats.md §3). One pass over the XML per sample:
 // matrices and transforms first, then the population tree into specs (so that boolean
 // dependents may name populations defined later), then the plan.
 #include "libescapade/gate/flowjo.hpp"
@@ -220,7 +220,7 @@ std::optional<Raster> raster_polygon(const std::vector<std::array<std::int64_t, 
   return raster;
 }
 
-// Bins (i, j) with d((i,j), f1) + d((i,j), f2) ≤ two_a (FORMATS.md §3.4), in display units.
+// Bins (i, j) with d((i,j), f1) + d((i,j), f2) ≤ two_a (docs/formats.md §3.4), in display units.
 std::optional<Raster> raster_ellipse(std::array<double, 2> f1, std::array<double, 2> f2, double two_a) {
   const double half = two_a / 2;
   const double lo_x = std::floor(std::min(f1[0], f2[0]) - half) - 1;
@@ -450,7 +450,7 @@ class Parser {
     my_warnings.push_back(Warning{std::string(my_source), where(node, path), std::move(reason)});
   }
 
-  // FlowJo declares the three Gating-ML namespaces on the root (FORMATS.md §3.1); prefixes
+  // FlowJo declares the three Gating-ML namespaces on the root (docs/formats.md §3.1); prefixes
   // are looked up there, with FlowJo's own prefixes when a declaration is missing.
   void read_namespaces(pugi::xml_node root) {
     for (pugi::xml_attribute a : root.attributes()) {
@@ -594,7 +594,7 @@ class Parser {
     return names;
   }
 
-  // FORMATS.md §3.2: rows are sources (spillover@parameter), columns detectors; the
+  // docs/formats.md §3.2: rows are sources (spillover@parameter), columns detectors; the
   // orientation of $SPILLOVER and of comp::SpectrumMatrix.
   void read_matrix(pugi::xml_node m, GatingPlan& plan) {
     MatrixInfo info;
@@ -666,7 +666,7 @@ class Parser {
     my_matrices.push_back(std::move(info));
   }
 
-  // FORMATS.md §3.3: one element per parameter, including `Comp-` names.
+  // docs/formats.md §3.3: one element per parameter, including `Comp-` names.
   void read_transform(pugi::xml_node t, GatingPlan& plan) {
     const std::string_view kind = local_name(t, my_transforms);
     const std::string name = attribute(child(t, my_datatype, "parameter"), my_datatype, "name").value();
@@ -733,7 +733,7 @@ class Parser {
     return &plan.transforms()[it->second].second;
   }
 
-  // A gate dimension name → channel, compensation and transform (FORMATS.md §3.2).
+  // A gate dimension name → channel, compensation and transform (docs/formats.md §3.2).
   Axis resolve_axis(pugi::xml_node dim, const GatingPlan& plan, std::string_view path) const {
     const pugi::xml_node fcs_dim = child(dim, my_datatype, "fcs-dimension");
     if (!fcs_dim) {
@@ -752,7 +752,7 @@ class Parser {
     } else if (my_parameters.empty() || my_parameters.count(axis.name) != 0) {
       axis.dimension.channel = axis.name;
     } else {
-      // FlowJo writes '/' in channel names as '_' (FORMATS.md §3.1, FlowKit comment).
+      // FlowJo writes '/' in channel names as '_' (docs/formats.md §3.1, FlowKit comment).
       const auto it = std::find_if(my_parameters.begin(), my_parameters.end(), [&](const std::string& p) {
         std::string q = p;
         std::replace(q.begin(), q.end(), '/', '_');
@@ -869,7 +869,7 @@ class Parser {
     return dims;
   }
 
-  // FORMATS.md §3.4: raw (or compensated) coordinates; a missing side is open (quadrants).
+  // docs/formats.md §3.4: raw (or compensated) coordinates; a missing side is open (quadrants).
   RectangleGate read_rectangle(pugi::xml_node shape, const GatingPlan& plan, const std::string& path) const {
     RectangleGate rect;
     const auto dims = dimensions(shape);
@@ -878,7 +878,7 @@ class Parser {
       Axis axis = resolve_axis(d, plan, path);
       Interval interval;
       interval.dimension = axis.dimension;
-      interval.dimension.transform.clear();  // coordinates are raw values (FORMATS.md §3.4)
+      interval.dimension.transform.clear();  // coordinates are raw values (docs/formats.md §3.4)
       if (auto lo = optional_number(d, my_gating, "min", path)) interval.min = *lo;
       if (auto hi = optional_number(d, my_gating, "max", path)) interval.max = *hi;
       if (interval.min > interval.max) {
@@ -907,7 +907,7 @@ class Parser {
   // Display bins per transform-output unit at `resolution` bins over the axis. Every FlowJo
   // transform maps its range to [0, 1] except biex, whose output is the channel 0..4096
   // (transform.hpp); without a transform the axis is FlowJo's default linear 0..262144
-  // (FORMATS.md §3.4).
+  // (docs/formats.md §3.4).
   static Grid grid(const Axis& axis, double resolution) {
     Grid g;
     if (axis.transform == nullptr) {
@@ -927,7 +927,7 @@ class Parser {
     return axis.transform == nullptr ? raw : axis.transform->apply(raw);
   }
 
-  // FORMATS.md §3.4: edges are straight in transformed space, so the vertices are
+  // docs/formats.md §3.4: edges are straight in transformed space, so the vertices are
   // transformed and both dimensions carry the transform.
   PolygonGate read_polygon(pugi::xml_node shape, const GatingPlan& plan, WorkspacePopulation& info) {
     const std::string& path = info.path;
@@ -985,7 +985,7 @@ class Parser {
     return poly;
   }
 
-  // FORMATS.md §3.4: foci and edge points in the 256-bin display space of the transformed
+  // docs/formats.md §3.4: foci and edge points in the 256-bin display space of the transformed
   // axes; edge vertices 1–2 are the ends of the major axis. Inside iff the distances to the
   // foci sum to at most 2a.
   std::variant<RectangleGate, PolygonGate, EllipsoidGate, BooleanGate> read_ellipse(pugi::xml_node shape,
@@ -1059,7 +1059,7 @@ class Parser {
         gate = std::move(*spec.gate);
       } else {
         // FlowKit/CytoML: Dependent@name is the referenced population's path from the root
-        // (FORMATS.md §3.1); a path with a leading component that is no population (a sample
+        // (docs/formats.md §3.1); a path with a leading component that is no population (a sample
         // or group name) is matched by its unique suffix.
         BooleanGate b;
         b.op = spec.op;

@@ -1,10 +1,10 @@
 #pragma once
 /// @file
-/// FlowJo 10 workspace (.wsp) import (FORMATS.md §3): groups, samples, per-sample
+/// FlowJo 10 workspace (.wsp) import (docs/formats.md §3): groups, samples, per-sample
 /// compensation and transforms, and each sample's population tree as a `GatingPlan`, with
 /// the counts FlowJo stored so that callers can compare.
 ///
-/// What is read (FORMATS.md §3.1–§3.4):
+/// What is read (docs/formats.md §3.1–§3.4):
 /// * `SampleList/Sample`: `DataSet@uri`, `Keywords`, one `transforms:spilloverMatrix` per
 ///   prefix (rows = sources, the `$SPILLOVER` orientation; §3.2), `Transformations`
 ///   (linear, log, biex, fasinh, logicle; §3.3) and the `SampleNode` tree of `Population`,
@@ -14,7 +14,7 @@
 ///   in transformed space), EllipsoidGate (foci and edge points in the 256-bin display space),
 ///   FlowJo quadrants (rectangles with open sides), `eventsInside="0"` (complement).
 /// * `Groups/GroupNode`: the group name and its sample ids only. A group's own gates are
-///   templates, not results for any sample (FORMATS.md §3.1), and are not read.
+///   templates, not results for any sample (docs/formats.md §3.1), and are not read.
 ///
 /// FlowJo evaluates polygon and ellipse gates on its display grid, not on the event values
 /// (rectangles are exact): with `FlowJoBinning::flowjo` (the default) the importer
@@ -123,7 +123,7 @@ struct Workspace {
   [[nodiscard]] std::string summary() const;
 };
 
-/// Reads a FlowJo 10 workspace held in memory (FORMATS.md §3). Thread-safe.
+/// Reads a FlowJo 10 workspace held in memory (docs/formats.md §3). Thread-safe.
 /// @param xml     the whole document; not retained after return.
 /// @param source  name used in errors and warnings ("gating.wsp", "<memory>").
 /// @throws WorkspaceError naming the source, the XML line and population path, and the
@@ -142,7 +142,7 @@ struct Workspace {
 /// @throws WorkspaceError(io) if the file cannot be read, else as `parse_workspace`.
 [[nodiscard]] Workspace read_workspace_file(const std::filesystem::path& path, const WorkspaceOptions& options = {});
 
-/// Finds the FCS file of `sample` in `directory` (FORMATS.md §3.1: `DataSet@uri` is the
+/// Finds the FCS file of `sample` in `directory` (docs/formats.md §3.1: `DataSet@uri` is the
 /// path at save time and may name another file, as flowsom_68983's `lymphocytes.fcs` for
 /// `68983.fcs`). Tries, in order: `SampleNode@name`, the URI's file name and the `$FIL`
 /// keyword as file names in `directory`; then the `$FIL` keyword inside each FCS file of

@@ -1,7 +1,7 @@
 #pragma once
 /// @file
 /// Gates, the gating plan (a tree of populations) and its evaluation into event
-/// memberships (Gating-ML 2.0 §5; semantics as FORMATS.md §2.2–§2.5 verifies them against
+/// memberships (Gating-ML 2.0 §5; semantics as docs/formats.md §2.2–§2.5 verifies them against
 /// the ISAC compliance suite).
 ///
 /// The flow is describe, then apply (STYLE §5): a `GatingPlan` is what a Gating-ML file, a
@@ -11,7 +11,7 @@
 /// demand, never a compensated copy of the matrix), and each gate is tested only where its
 /// parent has events. Memberships are bitsets.
 ///
-/// Value pipeline of one gate dimension (FORMATS.md §2.2): the FCS scale value of a channel
+/// Value pipeline of one gate dimension (docs/formats.md §2.2): the FCS scale value of a channel
 /// → compensation (`uncompensated`, the file's own spillover `FCS`, or a spectrum matrix of
 /// the plan) → at most one transform; or a ratio (fratio) of two compensated channels →
 /// at most one transform. Gate coordinates are in that final space.
@@ -38,7 +38,7 @@ namespace escapade::gate {
 /// The `compensation-ref` meaning "scale values as read" (Gating-ML 2.0 §4.1).
 inline constexpr std::string_view uncompensated = "uncompensated";
 /// The `compensation-ref` meaning "the file's own spillover keyword" (Gating-ML 2.0 §4.1;
-/// a file without one is uncompensated, FORMATS.md §2.4).
+/// a file without one is uncompensated, docs/formats.md §2.4).
 inline constexpr std::string_view file_compensation = "FCS";
 
 /// Where the values of one gate dimension come from (Gating-ML 2.0 `gating:dimension`:
@@ -83,7 +83,7 @@ struct Interval {
 };
 
 /// Rectangle (and range) gate: inside iff min ≤ v < max on every dimension (Gating-ML 2.0
-/// §5.3.1; max exclusive as the compliance suite requires, FORMATS.md §2.5).
+/// §5.3.1; max exclusive as the compliance suite requires, docs/formats.md §2.5).
 struct RectangleGate {
   std::vector<Interval> intervals;
 };
@@ -96,7 +96,7 @@ struct Point {
 };
 
 /// Polygon gate on two dimensions, implicitly closed (Gating-ML 2.0 §5.3.2). Inside by the
-/// even-odd rule; a point on an edge or a vertex is inside (FORMATS.md §2.5: Polygon1 counts
+/// even-odd rule; a point on an edge or a vertex is inside (docs/formats.md §2.5: Polygon1 counts
 /// its four on-edge events, Polygon3NS follows even-odd).
 struct PolygonGate {
   Dimension x;
@@ -138,7 +138,7 @@ struct Gate {
 };
 
 /// Gating-ML 2.0 §5.3.4 quadrant gate: dividers split dimensions into intervals
-/// (−∞, v1), [v1, v2), …, [vk, +∞) (lower bound inclusive, FORMATS.md §2.5); each quadrant
+/// (−∞, v1), [v1, v2), …, [vk, +∞) (lower bound inclusive, docs/formats.md §2.5); each quadrant
 /// is a population, the AND of the intervals holding its positions' locations. Dividers a
 /// quadrant does not name leave that dimension unconstrained.
 struct QuadrantGate {
@@ -276,7 +276,7 @@ class Membership {
 /// What `apply` needs beyond the plan and the events.
 struct ApplyOptions {
   /// The file's own spillover, used by dimensions with compensation `FCS`. Null means the
-  /// file has none, and `FCS` then reads as uncompensated (FORMATS.md §2.4).
+  /// file has none, and `FCS` then reads as uncompensated (docs/formats.md §2.4).
   const fcs::SpilloverMatrix* file_spillover = nullptr;
   /// Set when the file has a spillover keyword that could not be used
   /// (fcs::DataSet::spillover_problem): a dimension with compensation `FCS` is then an
@@ -328,7 +328,7 @@ class GatingResult {
   std::vector<std::size_t> my_counts;
 };
 
-/// Evaluates every population of `plan` on `events` (FORMATS.md §2.2–§2.5).
+/// Evaluates every population of `plan` on `events` (docs/formats.md §2.2–§2.5).
 /// @throws GateTreeError(reference|structure) as `GatingPlan::validate`, or naming the gate
 ///         and the channel when a channel is not in `events` (listing the channels there are);
 ///         comp errors when a matrix does not fit the events.

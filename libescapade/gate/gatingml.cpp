@@ -1,5 +1,5 @@
 // Gating-ML 2.0 reader and writer (gatingml.hpp; Gating-ML 2.0 §4–§6 and its XSDs;
-// FORMATS.md §2 for the semantics, §3.2 for FlowJo's export).
+// docs/formats.md §2 for the semantics, §3.2 for FlowJo's export).
 //
 // The reader works in two passes so that ids may be used before they are defined (the
 // XSD's IDREFs allow it): pass 1 walks the document, classifies every top-level element by
@@ -443,7 +443,7 @@ class Reader {
     const std::size_t n = fluorochromes.size();
     const std::size_t m = detectors.size();
     // Without matrix-inverted-already a spectrum row is one fluorochrome over the m
-    // detectors (XSD: "Row of the spillover/spectrum matrix"; FORMATS.md §2.4); with it the
+    // detectors (XSD: "Row of the spillover/spectrum matrix"; docs/formats.md §2.4); with it the
     // rows are the m detectors of the unmixing matrix, n values each (flowUtils-R).
     const std::size_t rows = inverted ? m : n;
     const std::size_t columns = inverted ? n : m;
@@ -506,7 +506,7 @@ class Reader {
       } else if (k.local == "hyperlog") {
         my_plan.add_transform(id, transform::HyperlogTransform(p("T"), p("W"), p("M"), p("A"), bounds));
       } else if (k.local == "fratio") {
-        // Exactly two fcs-dimensions, the first the numerator (Gating-ML 2.0 §6.7; FORMATS.md §2.3).
+        // Exactly two fcs-dimensions, the first the numerator (Gating-ML 2.0 §6.7; docs/formats.md §2.3).
         const auto inputs = children(k, Ns::datatypes, "fcs-dimension");
         if (inputs.size() != 2) {
           fail(ErrorKind::format, kind_where,
@@ -559,7 +559,7 @@ class Reader {
       if (d.compensation.empty()) fail(ErrorKind::format, where, "gating:compensation-ref is empty");
     } else if (d.channel.starts_with("Comp-")) {
       // FlowJo's Gating-ML export has no compensation-ref and names compensated channels
-      // "Comp-" + $PnN: the file's own spillover (FORMATS.md §3.2).
+      // "Comp-" + $PnN: the file's own spillover (docs/formats.md §3.2).
       d.channel.erase(0, 5);
       d.compensation = std::string(file_compensation);
     } else {
@@ -576,7 +576,7 @@ class Reader {
                          "document (Gating-ML 2.0 §4.1)",
                          d.compensation));
       }
-      // A matrix's output dimensions are its fluorochromes (FORMATS.md §2.4).
+      // A matrix's output dimensions are its fluorochromes (docs/formats.md §2.4).
       const auto& names = matrix->matrix.fluorochromes();
       auto check = [&](const std::string& channel) {
         if (std::find(names.begin(), names.end(), channel) == names.end()) {
@@ -641,7 +641,7 @@ class Reader {
     gate.parent = parent;
     if (auto name = attribute(e, Ns::gating, "name")) gate.name = std::string(*name);
     // FlowJo's unqualified eventsInside="0": the population is outside the shape
-    // (FORMATS.md §3.1, as FlowKit and CytoML read it).
+    // (docs/formats.md §3.1, as FlowKit and CytoML read it).
     for (const pugi::xml_attribute a : e.node.attributes()) {
       const std::string_view v = trim_xml_space(a.value());
       if (std::string_view(a.name()) == "eventsInside" && (v == "0" || v == "false")) gate.complement = true;
@@ -654,7 +654,7 @@ class Reader {
       for (const Element& d : dimensions) {
         Interval interval;
         interval.dimension = read_dimension(d, what);
-        // min inclusive, max exclusive, a missing side unbounded (FORMATS.md §2.5).
+        // min inclusive, max exclusive, a missing side unbounded (docs/formats.md §2.5).
         if (auto v = optional_number(d, Ns::gating, "min", where_of(d, what))) interval.min = *v;
         if (auto v = optional_number(d, Ns::gating, "max", where_of(d, what))) interval.max = *v;
         shape.intervals.push_back(std::move(interval));
@@ -799,7 +799,7 @@ class Reader {
     if (my_quadrant_gate_ids.contains(ref)) {
       fail(ErrorKind::reference, where_gate(id),
            fmt::format("{} '{}' is a QuadrantGate, which is no population: name one of its Quadrants "
-                       "(FORMATS.md §2.5)",
+                       "(docs/formats.md §2.5)",
                        role, ref));
     }
     fail(ErrorKind::reference, where_gate(id), fmt::format("{} '{}' names no gate of the document", role, ref));
@@ -1040,7 +1040,7 @@ class Writer {
             set_number(k, "transforms:M", x.m());
             set_number(k, "transforms:A", x.a());
           } else {
-            // FlowJo linear, log and biex (FORMATS.md §3.3) have no Gating-ML 2.0 element.
+            // FlowJo linear, log and biex (docs/formats.md §3.3) have no Gating-ML 2.0 element.
             fail(ErrorKind::unsupported, where,
                  fmt::format("{} ({}) has no Gating-ML 2.0 form", t.name(), t.summary()));
           }

@@ -3,7 +3,7 @@
 /// Gating-ML 2.0 import and export: a document of `transforms:spectrumMatrix`,
 /// `transforms:transformation` and gates (Rectangle, Polygon, Ellipsoid, Quadrant, Boolean)
 /// read into a `GatingPlan` and written back (Gating-ML 2.0 §4–§6 and its XSDs; the
-/// semantics FORMATS.md §2 verifies against the ISAC compliance suite).
+/// semantics docs/formats.md §2 verifies against the ISAC compliance suite).
 ///
 /// Reading is tolerant where real files differ from the schema and strict where a mistake
 /// would change which events a gate selects:
@@ -13,10 +13,10 @@
 /// - Elements outside the three Gating-ML namespaces are read through (the `<sample>`
 ///   wrapper of the suite's `gml_range_gate_attr_testing.xml`); `data-type:custom_info`
 ///   and other `data-type` elements at the top level are ignored.
-/// - FlowJo's Gating-ML export (FORMATS.md §3.2) writes dimensions without the required
+/// - FlowJo's Gating-ML export (docs/formats.md §3.2) writes dimensions without the required
 ///   `compensation-ref`: a name `Comp-X` then means channel X compensated by the file's own
 ///   spillover (`FCS`); any other name means uncompensated. FlowJo's unqualified
-///   `eventsInside="0"` makes the gate a complement (`Gate::complement`, FORMATS.md §3.1).
+///   `eventsInside="0"` makes the gate a complement (`Gate::complement`, docs/formats.md §3.1).
 /// - A gate's `gating:name` (not in the standard, allowed by its `anyAttribute`) becomes
 ///   `Gate::name`, a Quadrant's its `QuadrantGate::Quadrant::name`.
 /// - Every reference (compensation-ref, transformation-ref, new-dimension, parent_id,

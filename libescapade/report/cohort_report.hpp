@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// The cohort report (issue 6, "The analyses of SPEC, as a cohort report"): the analyses the
+/// The cohort report: the analyses the
 /// papers run on the pre-escape population (CD34+CD19−CD22+, as % of CD34+), computed from a
 /// cohort database with `escapade::stats`, and written as TSV tables, figures (PNG and SVG),
 /// a self-contained HTML page and a PDF.

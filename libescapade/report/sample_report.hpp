@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// The per-sample escape-risk report (issue 5, "Outputs"): one `bal::Analysis` of one FCS data
+/// The per-sample escape-risk report: one `bal::Analysis` of one FCS data
 /// set, with the FISH calls and the risk flags when there are any, written for a hematologist
 /// to read and check, as a self-contained HTML file and as an A4 PDF with the same content.
 ///

@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// A simulator of B-ALL bone-marrow acquisitions with ground truth (issue 4). The entry
+/// A simulator of B-ALL bone-marrow acquisitions with ground truth. The entry
 /// header of `sim/`.
 ///
 /// No public B-ALL patient FCS files exist, yet automatic gating, the escape-risk report,
@@ -105,7 +105,7 @@ inline constexpr std::size_t population_count = 19;
 [[nodiscard]] std::vector<std::string> instrument_names();
 
 /// Departures from the default model world, so that a benchmark over random scenarios is not
-/// easy (issue 10: a method tuned on one world learns that world, not marrow). Every default
+/// easy (a method tuned on one world learns that world, not marrow). Every default
 /// leaves the sample exactly as without it.
 struct Variation {
   /// Every population's marker medians × exp(N(0, s)), drawn per sample and population

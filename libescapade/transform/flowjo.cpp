@@ -1,4 +1,4 @@
-// FlowJo 10 workspace transforms (FORMATS.md §3.3).
+// FlowJo 10 workspace transforms (docs/formats.md §3.3).
 #include <algorithm>
 #include <cmath>
 #include <memory>

@@ -1,4 +1,4 @@
-// Gating-ML 2.0 closed-form transforms: flin, flog, fasinh, fratio (FORMATS.md §2.3).
+// Gating-ML 2.0 closed-form transforms: flin, flog, fasinh, fratio (docs/formats.md §2.3).
 #include <cmath>
 #include <string>
 
@@ -14,7 +14,7 @@ namespace escapade::transform {
 LinearTransform::LinearTransform(double t, double a, Bounds bounds) : my_t(t), my_a(a), my_bounds(bounds) {
   detail::require_positive("flin", "T", t);
   detail::require_finite("flin", "A", a);
-  // Gating-ML 2.0 and flowCore: 0 ≤ A ≤ T (FORMATS.md §2.3).
+  // Gating-ML 2.0 and flowCore: 0 ≤ A ≤ T (docs/formats.md §2.3).
   if (a < 0.0) detail::fail_parameter("flin", fmt::format("A = {} must be >= 0", a));
   if (a > t) detail::fail_parameter("flin", fmt::format("A = {} exceeds T = {}", a, t));
   detail::require_bounds("flin", bounds);

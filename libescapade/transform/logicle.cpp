@@ -1,4 +1,4 @@
-// Gating-ML 2.0 logicle and hyperlog (FORMATS.md §2.3): parameters → coefficients of the
+// Gating-ML 2.0 logicle and hyperlog (docs/formats.md §2.3): parameters → coefficients of the
 // shared bi-exponential solver in detail/biexponential.*.
 #include <cmath>
 #include <memory>
@@ -14,7 +14,7 @@ namespace escapade::transform {
 
 namespace {
 
-// Logicle constants exactly as FORMATS.md §2.3 (flowCore Rd) derives them.
+// Logicle constants exactly as docs/formats.md §2.3 (flowCore Rd) derives them.
 detail::BiexCoefficients logicle_coefficients(double t, double w_decades, double m, double a_decades) {
   const double w = w_decades / (m + a_decades);
   const double x2 = a_decades / (m + a_decades);

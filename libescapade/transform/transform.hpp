@@ -1,9 +1,9 @@
 #pragma once
 /// @file
 /// Scale transforms: the Gating-ML 2.0 transformations (flin, flog, fasinh, logicle,
-/// hyperlog, fratio; Gating-ML 2.0 §6, equations as FORMATS.md §2.3 states them) and the
+/// hyperlog, fratio; Gating-ML 2.0 §6, equations as docs/formats.md §2.3 states them) and the
 /// per-channel transforms of FlowJo 10 workspaces (linear, log, fasinh, logicle, biex;
-/// FORMATS.md §3.3), each forward and inverse, over single values and over spans.
+/// docs/formats.md §3.3), each forward and inverse, over single values and over spans.
 ///
 /// Every transform is a small immutable value type whose constructor validates the
 /// parameters (STYLE §3, validate at the boundary) and whose `apply`/`inverse` are
@@ -39,7 +39,7 @@ enum class Kernel {
 };
 
 /// Gating-ML 2.0 `transformation@boundMin/@boundMax`: y = min(max(y, min), max) after the
-/// forward transform (FORMATS.md §2.3, flowCore Rd; not exercised by the suite). An empty
+/// forward transform (docs/formats.md §2.3, flowCore Rd; not exercised by the suite). An empty
 /// side does not clamp. Inverses ignore bounds, as clamping cannot be undone.
 struct Bounds {
   std::optional<double> min;  ///< boundMin
@@ -47,7 +47,7 @@ struct Bounds {
   friend bool operator==(const Bounds&, const Bounds&) = default;
 };
 
-/// Gating-ML 2.0 `flin`: y = (x + A)/(T + A) (FORMATS.md §2.3). Thread-safe.
+/// Gating-ML 2.0 `flin`: y = (x + A)/(T + A) (docs/formats.md §2.3). Thread-safe.
 class LinearTransform {
  public:
   /// @param t T > 0, the top of scale.  @param a A with 0 ≤ A ≤ T.
@@ -74,7 +74,7 @@ class LinearTransform {
   Bounds my_bounds;
 };
 
-/// Gating-ML 2.0 `flog`: y = 1 + log10(x/T)/M (FORMATS.md §2.3). x = 0 gives −inf and
+/// Gating-ML 2.0 `flog`: y = 1 + log10(x/T)/M (docs/formats.md §2.3). x = 0 gives −inf and
 /// x < 0 NaN, as the equation does (the standard leaves x ≤ 0 undefined). Thread-safe.
 class LogTransform {
  public:
@@ -99,7 +99,7 @@ class LogTransform {
 };
 
 /// Gating-ML 2.0 `fasinh`: y = [asinh(x·sinh(M·ln10)/T) + A·ln10] / [(M + A)·ln10]
-/// (FORMATS.md §2.3; equals logicle with W = 0). Thread-safe.
+/// (docs/formats.md §2.3; equals logicle with W = 0). Thread-safe.
 class AsinhTransform {
  public:
   /// @param t T > 0.  @param m M > 0.  @param a A ≥ 0.
@@ -127,7 +127,7 @@ class AsinhTransform {
 
 /// Gating-ML 2.0 `logicle` (Parks, Roederer & Moore 2006): y solves B(y) = x with
 /// B(y) = a·e^(b·y) − c·e^(−d·y) − f for y ≥ x1 and B(y) = −B(2·x1 − y) below, the
-/// constants as FORMATS.md §2.3 derives them from T, W, M, A. logicle(0) = x1 and
+/// constants as docs/formats.md §2.3 derives them from T, W, M, A. logicle(0) = x1 and
 /// logicle(T) = 1. The forward transform is within 1e-12 of the exact solution for every
 /// finite x (NaN stays NaN, ±inf gives ±inf). Copies share the precomputed table (about
 /// 100 KB, built in the constructor). Thread-safe.
@@ -165,7 +165,7 @@ class LogicleTransform {
 };
 
 /// Gating-ML 2.0 `hyperlog` (Bagwell 2005): y solves EH(y) = x with
-/// EH(y) = a·e^(b·y) + c·y − f for y ≥ x1 and EH(y) = −EH(2·x1 − y) below (FORMATS.md §2.3).
+/// EH(y) = a·e^(b·y) + c·y − f for y ≥ x1 and EH(y) = −EH(2·x1 − y) below (docs/formats.md §2.3).
 /// Same accuracy, paths and sharing as LogicleTransform. Thread-safe.
 class HyperlogTransform {
  public:
@@ -197,7 +197,7 @@ class HyperlogTransform {
 };
 
 /// Gating-ML 2.0 `fratio` over two dimensions: y = A·(x1 − B)/(x2 − C), x1 the numerator
-/// (FORMATS.md §2.3). x2 = C gives ±inf or NaN, as the equation does. It makes a new
+/// (docs/formats.md §2.3). x2 = C gives ±inf or NaN, as the equation does. It makes a new
 /// dimension, whose own transformation-ref then applies to y. Thread-safe.
 class RatioTransform {
  public:
@@ -221,9 +221,9 @@ class RatioTransform {
   Bounds my_bounds;
 };
 
-/// FlowJo 10 `transforms:linear @minRange @maxRange gain` (FORMATS.md §3.3):
+/// FlowJo 10 `transforms:linear @minRange @maxRange gain` (docs/formats.md §3.3):
 /// y = (gain·x − minRange)/(maxRange − minRange), so [minRange, maxRange] maps to [0, 1].
-/// The gain is applied as CytoML applies it (FORMATS.md §3.3, unverified); FlowKit reads the
+/// The gain is applied as CytoML applies it (docs/formats.md §3.3, unverified); FlowKit reads the
 /// element as flin(T = maxRange, A = minRange) instead. Both are affine in x, so a gate gives
 /// the same events under either. Thread-safe.
 class FlowJoLinearTransform {
@@ -247,7 +247,7 @@ class FlowJoLinearTransform {
   double my_gain;
 };
 
-/// FlowJo 10 `transforms:log @offset @decades` as FlowKit defines it (FORMATS.md §3.3):
+/// FlowJo 10 `transforms:log @offset @decades` as FlowKit defines it (docs/formats.md §3.3):
 /// y = (log10(max(x, offset)) − log10(offset))/decades. Values below offset map to 0
 /// (CytoML differs there: 0 only for x ≤ 0). Thread-safe.
 class FlowJoLogTransform {
@@ -269,7 +269,7 @@ class FlowJoLogTransform {
   double my_decades;
 };
 
-/// FlowJo 10 `transforms:biex @neg @width @pos @length @maxRange` (FORMATS.md §3.3): the
+/// FlowJo 10 `transforms:biex @neg @width @pos @length @maxRange` (docs/formats.md §3.3): the
 /// curve FlowJo tabulates in 4096 channels, in closed form. With W = log10(|width|)/2 it is
 /// logicle(T = maxRange, W, M = pos, A = neg) adjusted the way FlowJo's table is built
 /// (TreeStar → cytolib → FlowKit `generate_biex_lut`): the zero sits on the whole channel
@@ -315,14 +315,14 @@ class FlowJoBiexTransform {
   std::shared_ptr<const detail::BiexSolver> my_solver;
 };
 
-/// FlowJo 10 `transforms:fasinh @T @M @A @W @length @maxRange` (FORMATS.md §3.3): the
+/// FlowJo 10 `transforms:fasinh @T @M @A @W @length @maxRange` (docs/formats.md §3.3): the
 /// Gating-ML fasinh(T, M, A), as FlowKit reads it. W and maxRange are unused; cytolib scales
 /// the result by length, which moves no event across a gate (an affine change of one axis).
 /// @throws Error(numeric) as AsinhTransform does.
 [[nodiscard]] AsinhTransform flowjo_fasinh(double t, double m, double a, double w = 0.0, double length = 256.0,
                                            double max_range = 262144.0);
 
-/// FlowJo 10 `transforms:logicle @T @W @M @A`: the Gating-ML logicle (FORMATS.md §3.3).
+/// FlowJo 10 `transforms:logicle @T @W @M @A`: the Gating-ML logicle (docs/formats.md §3.3).
 /// @throws Error(numeric) as LogicleTransform does.
 [[nodiscard]] LogicleTransform flowjo_logicle(double t, double w, double m, double a);
 

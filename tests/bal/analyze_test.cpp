@@ -1,4 +1,4 @@
-// The escape-risk analysis against simulated samples whose truth is known (issue 5
+// The escape-risk analysis against simulated samples whose truth is known (
 // "Accuracy"): pre-escape % of CD34+ within 0.5 points or 10 % of the truth, and "present at
 // LOD" right, over samples spanning phases, instruments and seeds (never one fixed seed).
 #include <gtest/gtest.h>
@@ -193,7 +193,7 @@ TEST(Analyze, NegativeControlSetsTheCd19AndCd22Cuts) {
   }
 }
 
-// Worlds the default simulator never makes (issue 10), scored as bal-dev-score scores the
+// Worlds the default simulator never makes, scored as bal-dev-score scores the
 // independent generator's tubes: the CD34+ denominator within 15 % (+20 events) of the true
 // CD34+ live singlets, and the pre-escape % of CD34+ within max(0.5 points, 10 %) of the
 // ideal analyst's or nearer the labels than it.

@@ -1,4 +1,4 @@
-// The escape-risk analysis on B-ALL tubes from an independent generator (issue 10):
+// The escape-risk analysis on B-ALL tubes from an independent generator:
 // ../shared/data/bal_dev, whose truth.json files carry the true counts and the ideal
 // analyst's quadrant (perfect upstream gating, thresholds at the 99.5th percentile of the
 // true negatives). Scored as ../shared/tools/bal-dev-score scores `escapade analyze`:
@@ -198,7 +198,7 @@ TEST(BalDev, WholeSet) {
 }
 
 // Negative levels come from cells biologically negative for the marker, found before the cut
-// they serve (issue 10): the lymphocytes carry no CD34; the T/NK cells, which bound the CD34,
+// they serve: the lymphocytes carry no CD34; the T/NK cells, which bound the CD34,
 // CD19 and CD22 cuts, carry none of the three; and the monocytes, which bound CD19 and CD22,
 // carry neither, by the generator's own labels. Every tube has lymphocytes and T/NK cells.
 TEST(BalDev, ReferencePopulationsAreNegativeForTheirMarkers) {

@@ -168,7 +168,7 @@ TEST(LoadPanel, FileFirstThenBuiltInNameElseAClearError) {
 
 TEST(BuiltinPanels, EscapePanelHasTheSeed001Markers) {
   const auto p = bal::builtin_panel("bal_escape");
-  // CD22 and FSC-H are optional (issue 10): without them the analysis degrades and says so.
+  // CD22 and FSC-H are optional: without them the analysis degrades and says so.
   EXPECT_EQ(p.summary(), "Panel(bal_escape: 10 markers (3 required), 5 scatter (2 required))");
   std::vector<std::string> names;
   for (const auto& e : p.entries) names.push_back(e.name + (e.required ? "!" : "?"));

@@ -1,6 +1,6 @@
 // The cohort runner on a small simulated cohort: results stored, re-runs skip what is
 // unchanged and re-analyse what changed, failures are stored and retried, and — the test
-// issue 6 asks for — `escapade cohort run` killed with SIGKILL at several moments leaves a
+// the cohort runner promises — `escapade cohort run` killed with SIGKILL at several moments leaves a
 // consistent database that the next run completes, equal to an uninterrupted run.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Compensation against third-party truth (FORMATS.md §2.4, shared/data/README.md §4, §6):
+// Compensation against third-party truth (docs/formats.md §2.4, shared/data/README.md §4, §6):
 // the Gating-ML MySpill array from FlowUtils, and round trips on FlowKit's 14-colour file.
 #include <gtest/gtest.h>
 
@@ -172,7 +172,7 @@ TEST_F(MySpill, BlockApiMatchesFlowUtilsToo) {
 }
 
 TEST_F(MySpill, TransposedMatrixGivesDifferentValues) {
-  // The orientation matters (FORMATS.md §2.4: transposed S gives other gate counts).
+  // The orientation matters (docs/formats.md §2.4: transposed S gives other gate counts).
   const comp::Compensation c(read_spectrum_matrix(data_path(kPoly4.string()), "MySpill", true));
   const EventMatrix out = comp::compensate(*s_data1, c);
   EXPECT_GT(max_relative_error(out.channel(out.index_of("PE")), *s_truth, 0), 1e-3);

@@ -127,7 +127,7 @@ TEST_P(EveryFcsFile, ReadsWhatTheFileStates) {
     std::string item;
     while (std::getline(vs, item, ',')) items.push_back(item);
     if (items.size() != 1 + n + n * n) {
-      // MACSQuant FCS 3.1: names without coefficients (FORMATS.md §1.7) → no matrix, a warning.
+      // MACSQuant FCS 3.1: names without coefficients (docs/formats.md §1.7) → no matrix, a warning.
       EXPECT_FALSE(ds.spillover.has_value());
       EXPECT_TRUE(has_warning(ds, "no spillover matrix taken from it"));
       continue;
@@ -295,7 +295,7 @@ TEST(FcsTruth, StainsAndNamesAsTheFilesWriteThem) {
   EXPECT_EQ(stains["APC-A"], "CD19");
   EXPECT_EQ(stains["Alexa700-A"], "CD38");
   EXPECT_EQ(stains["APC-Cy7-A"], "");
-  // SPILL orientation: row = source dye, column = detector (FORMATS.md §1.7).
+  // SPILL orientation: row = source dye, column = detector (docs/formats.md §1.7).
   const auto& s = *diva.spillover;
   auto at = [&](const std::string& row, const std::string& col) {
     std::size_t r = 0, c = 0;

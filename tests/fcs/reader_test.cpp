@@ -184,7 +184,7 @@ TEST(FcsReader, KeywordsAreCaseInsensitiveAndEscapesUndone) {
 }
 
 TEST(FcsReader, EmptyValuesWrittenAsDoubledDelimiterAreRecovered) {
-  // CellQuest writes empty values as a doubled delimiter (FORMATS.md §1.2).
+  // CellQuest writes empty values as a doubled delimiter (docs/formats.md §1.2).
   std::string text = "/$BYTEORD/1,2/$DATATYPE/I/$PAR/1/$TOT/1/$P1B/16/$P1R/1024/$P1N/FL1/Prefix//Next/x/Last//";
   FcsBuilder b;
   b.put_data_offsets_in_text = false;

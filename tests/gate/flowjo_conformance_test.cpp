@@ -1,4 +1,4 @@
-// FlowJo 10 workspaces against the counts FlowJo stored in them (FORMATS.md §3,
+// FlowJo 10 workspaces against the counts FlowJo stored in them (docs/formats.md §3,
 // shared/data/README.md §5, shared/data/flowjo/expected_counts.tsv): every workspace is read,
 // its FCS file found beside it, its sample's plan applied, and every population's count
 // compared with FlowJo's.
@@ -162,7 +162,7 @@ TEST(FlowJoExact, TableCoversEveryWorkspaceTested) {
   EXPECT_EQ(table.size(), 8u);
 }
 
-// Exact geometry (FlowKit, CytoML, FORMATS.md §3.5) against FlowJo, event by event. Every
+// Exact geometry (FlowKit, CytoML, docs/formats.md §3.5) against FlowJo, event by event. Every
 // difference is an event whose display bin and exact position fall on different sides of a
 // polygon edge; the binned evaluation above removes all of them.
 //
@@ -222,7 +222,7 @@ TEST(FlowJoExact, ExactGeometryDiffersByTheseEvents) {
   EXPECT_EQ(gd.second, V{18817});
 }
 
-// Exact geometry gives the independent re-implementation's counts (FORMATS.md §3.4–§3.5,
+// Exact geometry gives the independent re-implementation's counts (docs/formats.md §3.4–§3.5,
 // FlowKit 1.3.2); rectangles and the linear ellipse agree with FlowJo either way.
 TEST(FlowJoExact, ExactGeometry) {
   const std::map<std::string, std::size_t> flowsom{

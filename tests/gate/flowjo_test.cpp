@@ -45,7 +45,7 @@ constexpr const char* linear_ab =
     "        <data-type:parameter data-type:name=\"B\"/>\n"
     "      </transforms:linear>\n";
 
-// A one-sample workspace over parameters A and B, in FlowJo 10's layout (FORMATS.md §3.1).
+// A one-sample workspace over parameters A and B, in FlowJo 10's layout (docs/formats.md §3.1).
 // The group carries a template gate, which must not reach the sample.
 std::string workspace(const std::string& populations, const std::string& transforms = linear_ab,
                       const std::string& sample_extra = "", const std::string& sample_id = "7") {
@@ -183,7 +183,7 @@ TEST(FlowJoWorkspace, ReadsFlowsomSample) {
   EXPECT_EQ(ws.find_sample("68983.fcs"), &s);
   EXPECT_EQ(ws.summary(), "Workspace(FlowJo 10.5.3: 1 sample, 2 groups, 15 populations)");
 
-  // FORMATS.md §3.2: one spillover matrix (rows = sources), named by FlowJo's matrix name.
+  // docs/formats.md §3.2: one spillover matrix (rows = sources), named by FlowJo's matrix name.
   ASSERT_EQ(s.plan.matrices().size(), 1u);
   const auto& m = s.plan.matrices()[0].matrix;
   EXPECT_EQ(m.id(), "Acquisition-defined");
@@ -251,7 +251,7 @@ TEST(FlowJoWorkspace, ExactPolygonVerticesAreTransformed) {
 }
 
 TEST(FlowJoWorkspace, GroupTemplatesAreNotSampleGates) {
-  // FORMATS.md §3.1: GroupNode populations are templates; the sample has its own tree.
+  // docs/formats.md §3.1: GroupNode populations are templates; the sample has its own tree.
   const auto ws = gate::read_workspace_file(data_path("flowjo/simple_line_example/simple_poly_and_rect.wsp"));
   ASSERT_EQ(ws.groups.size(), 3u);
   EXPECT_EQ(ws.groups[2].name, "my_group");
@@ -319,7 +319,7 @@ TEST(FlowJoWorkspace, EventsInsideZeroIsTheComplement) {
 
 TEST(FlowJoWorkspace, BooleanNodesReferToPopulationPaths) {
   // FlowKit/CytoML: AndNode/OrNode/NotNode beside Population, Dependent@name = path from the
-  // root (FORMATS.md §3.1); a leading component that is no population is tolerated.
+  // root (docs/formats.md §3.1); a leading component that is no population is tolerated.
   const std::string pops =
       rectangle("lowA", dimension("A", " gating:max=\"10\"")) + rectangle("lowB", dimension("B", " gating:max=\"10\"")) +
       rectangle("all", dimension("A", ""),
@@ -378,7 +378,7 @@ TEST(FlowJoWorkspace, CompensatedDimensionsUseTheSampleMatrix) {
 }
 
 TEST(FlowJoWorkspace, EllipseBecomesEllipsoidGateInTransformUnits) {
-  // FORMATS.md §3.4: foci and edge points in the 256-bin display space; on linear 0–262144
+  // docs/formats.md §3.4: foci and edge points in the 256-bin display space; on linear 0–262144
   // display = 256·raw/262144, so the transform-output mean is the foci midpoint / 256.
   const auto path = data_path("flowjo/simple_line_example/single_ellipse_51_events.wsp");
   const auto ws = gate::read_workspace_file(path, {.binning = gate::FlowJoBinning::exact});
@@ -646,7 +646,7 @@ TEST(FlowJoWorkspaceErrors, TruncatedWorkspacesFailCleanly) {
 TEST(FlowJoSampleFile, FindsByNameThenUriThenFil) {
   const fs::path dir = data_path("flowjo/flowsom_68983");
   const auto ws = gate::read_workspace_file(dir / "gating.wsp");
-  // FORMATS.md §3.1: the URI names lymphocytes.fcs; SampleNode@name finds 68983.fcs.
+  // docs/formats.md §3.1: the URI names lymphocytes.fcs; SampleNode@name finds 68983.fcs.
   EXPECT_EQ(gate::find_sample_file(ws.samples[0], dir), dir / "68983.fcs");
 
   gate::WorkspaceSample s = ws.samples[0];

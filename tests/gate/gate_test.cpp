@@ -1,5 +1,5 @@
 // Gate semantics on small hand-made event sets: each expectation follows from the
-// Gating-ML 2.0 definitions as FORMATS.md §2.5 states them (the compliance suite itself is
+// Gating-ML 2.0 definitions as docs/formats.md §2.5 states them (the compliance suite itself is
 // tests/gate/gatingml_conformance_test.cpp).
 #include <gtest/gtest.h>
 
@@ -66,7 +66,7 @@ TEST(PolygonGate, EdgesAndVerticesAreInside) {
 
 TEST(PolygonGate, SelfIntersectingFollowsEvenOdd) {
   // A pentagram: its central pentagon is covered twice, so even-odd leaves it out while
-  // nonzero winding would keep it (FORMATS.md §2.5, Polygon3NS).
+  // nonzero winding would keep it (docs/formats.md §2.5, Polygon3NS).
   std::vector<Point> star;
   for (int k = 0; k < 5; ++k) {
     const double a = M_PI / 2 + 4 * M_PI * k / 5;

@@ -1,4 +1,4 @@
-// The ISAC Gating-ML 2.0 compliance suite (shared/data/README.md §4; FORMATS.md §2): every
+// The ISAC Gating-ML 2.0 compliance suite (shared/data/README.md §4; docs/formats.md §2): every
 // (file, gate) row of gatingml/expected_counts.tsv is one test that reads data1.fcs as scale
 // values, parses the gml file, applies the plan and compares the gate's membership with
 // truth/Results_*.txt event by event. Then the round trip: every gml file written back,
@@ -169,7 +169,7 @@ INSTANTIATE_TEST_SUITE_P(Suite, GatingMlTruth, ::testing::ValuesIn(rows_with_tru
                            return test_name(stem(param.param.gml_file) + "__" + param.param.gate_id);
                          });
 
-// The table itself: 133 (file, gate) truth checks over 47 files (FORMATS.md §2.3), so a
+// The table itself: 133 (file, gate) truth checks over 47 files (docs/formats.md §2.3), so a
 // truncated or missing TSV cannot make the suite pass by running nothing.
 TEST(GatingMlSuite, CoversEveryTruthRowAndFile) {
   EXPECT_EQ(rows_with_truth().size(), 133u);

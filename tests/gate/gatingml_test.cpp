@@ -129,7 +129,7 @@ TEST(GatingMlErrors, UnknownCompensationRefAndNonFluorochromeAreReferenceErrors)
       "<transforms:spectrum><transforms:coefficient transforms:value=\"0.2\"/>"
       "<transforms:coefficient transforms:value=\"1\"/></transforms:spectrum>\n"
       "</transforms:spectrumMatrix>\n";
-  // The gate dimension FL1-H is a detector, not one of the matrix's outputs (FORMATS.md §2.4).
+  // The gate dimension FL1-H is a detector, not one of the matrix's outputs (docs/formats.md §2.4).
   expect_error(document(matrix + range("G", "", R"( gating:compensation-ref="S")")), ErrorKind::reference,
                "line 8, gate 'G'", "'FL1-H' is not a fluorochrome of spectrum matrix 'S' (FITC, PE)");
 }
@@ -321,7 +321,7 @@ TEST(GatingMlTolerance, BytesOverloadReadsTheSameAsText) {
 }
 
 TEST(GatingMlTolerance, FlowJoCompPrefixMeansTheFilesOwnSpillover) {
-  // FlowJo's Gating-ML export (FORMATS.md §3.2): no compensation-ref; "Comp-" + $PnN is
+  // FlowJo's Gating-ML export (docs/formats.md §3.2): no compensation-ref; "Comp-" + $PnN is
   // the compensated channel, any other name is raw; eventsInside="0" is a complement.
   const std::string xml = document(
       "<gating:RectangleGate eventsInside=\"0\" gating:id=\"ID1\">"
@@ -340,7 +340,7 @@ TEST(GatingMlTolerance, FlowJoCompPrefixMeansTheFilesOwnSpillover) {
 }
 
 TEST(GatingMlTolerance, FlowJoExportGivesFlowKitsExactCountsOnItsFile) {
-  // flowsom_68983: manualGating.xml on 68983.fcs with its SPILL. FORMATS.md §3.5 gives the
+  // flowsom_68983: manualGating.xml on 68983.fcs with its SPILL. docs/formats.md §3.5 gives the
   // exact counts (FlowKit 1.3.2) for the gates the export shares with gating.wsp:
   // Lymphocytes 19225, Singlets 18702, Singlets2 18585, NK1_1− 17470. NK1_1− is a
   // rectangle on Comp-PE-A, so it checks the Comp- rule (raw PE-A gives another count).

@@ -1,4 +1,4 @@
-// Tests of sim::Variation and the ideal analyst (issue 10): each departure from the default
+// Tests of sim::Variation and the ideal analyst: each departure from the default
 // world changes what it says and nothing else, and the ideal analyst follows its definition
 // (bal_dev's truth.json: thresholds at the 99.5th percentile of the true negatives).
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // FlowJo biex against FlowJo's own table (shared/data/transforms, from FlowKit
-// data/flowjo_xforms; FORMATS.md §3.3). FlowKit's WSPBiexTransform test requires a mean
+// data/flowjo_xforms; docs/formats.md §3.3). FlowKit's WSPBiexTransform test requires a mean
 // relative error under 0.01 % over rows 1..4095 when channels map back to raw values.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// FlowJo 10 workspace transforms (libescapade/transform/flowjo.cpp; FORMATS.md §3.3).
+// FlowJo 10 workspace transforms (libescapade/transform/flowjo.cpp; docs/formats.md §3.3).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -52,7 +52,7 @@ TEST(FlowJoLogicle, IsGatingMlLogicle) {
 }
 
 TEST(FlowJoBiex, ZeroChannelAndRange) {
-  // FORMATS.md §3.3: z = floor((neg + W)·4096/(pos + neg)) = 1096 for the shared table.
+  // docs/formats.md §3.3: z = floor((neg + W)·4096/(pos + neg)) = 1096 for the shared table.
   const FlowJoBiexTransform biex(1.0, -7.943282, 4.418540, 256, 262144.000029);
   EXPECT_EQ(biex.zero_channel(), 1096);
   EXPECT_EQ(biex.inverse(1096.0), 0.0);

@@ -131,7 +131,7 @@ INSTANTIATE_TEST_SUITE_P(Parameters, LogicleGrid,
                          [](const auto& param_info) { return label(param_info.param); });
 
 TEST(Logicle, FormatsCheckValues) {
-  // FORMATS.md §2.3 (V): T=262144, W=0.5, M=4.5, A=0.
+  // docs/formats.md §2.3 (V): T=262144, W=0.5, M=4.5, A=0.
   const LogicleTransform logicle(262144, 0.5, 4.5, 0);
   const double xs[] = {-1000, 0, 100, 1000, 10000, 262144};
   const double expected[] = {-0.232115, 0.111111, 0.213181, 0.454338, 0.683833, 1.0};
@@ -170,7 +170,7 @@ TEST(Logicle, InPlaceAndOddLengths) {
 }
 
 TEST(Logicle, AsinhEqualsLogicleWithZeroWidth) {
-  // FORMATS.md §2.3: fasinh is logicle with W = 0.
+  // docs/formats.md §2.3: fasinh is logicle with W = 0.
   for (const double a : {0.0, 1.0}) {
     const AsinhTransform asinh(262144, 4.5, a);
     const LogicleTransform logicle(262144, 0.0, 4.5, a);
@@ -262,7 +262,7 @@ INSTANTIATE_TEST_SUITE_P(Parameters, HyperlogGrid,
                          [](const auto& param_info) { return label(param_info.param); });
 
 TEST(Hyperlog, FormatsCheckValues) {
-  // FORMATS.md §2.3 (V): T=10000, W=1, M=4.5, A=0.
+  // docs/formats.md §2.3 (V): T=10000, W=1, M=4.5, A=0.
   const HyperlogTransform hyperlog(10000, 1, 4.5, 0);
   const double xs[] = {0, 100, 1000, 10000};
   const double expected[] = {0.222222, 0.511151, 0.771371, 1.0};

@@ -1,6 +1,6 @@
 #pragma once
 // An independent long-double evaluation of the logicle and hyperlog defining equations,
-// written from FORMATS.md §2.3 alone, for residual checks of the library's results.
+// written from docs/formats.md §2.3 alone, for residual checks of the library's results.
 #include <cmath>
 #include <limits>
 

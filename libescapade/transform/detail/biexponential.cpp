@@ -161,7 +161,7 @@ double BiexSolver::solve_delta(double ax) const noexcept {
 double BiexSolver::raw(double y) const noexcept {
   if (std::isnan(y)) return y;
   const double delta = y - my_k.x1;
-  // B is odd about x1 (FORMATS.md §2.3: B(y) = −B(2·x1 − y) for y < x1).
+  // B is odd about x1 (docs/formats.md §2.3: B(y) = −B(2·x1 − y) for y < x1).
   return delta < 0.0 ? -g(-delta) : g(delta);
 }
 

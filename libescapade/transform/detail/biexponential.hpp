@@ -1,6 +1,6 @@
 #pragma once
 // The bi-exponential family behind logicle, hyperlog and FlowJo biex: one solver, one
-// scalar reference path, one table-driven vector path (FORMATS.md §2.3, §3.3).
+// scalar reference path, one table-driven vector path (docs/formats.md §2.3, §3.3).
 //
 // Every member of the family is, for y ≥ x1 and δ = y − x1 ≥ 0,
 //     G(δ) = a·e^(b·y) − c·e^(−d·y) + h·δ − f,   with G(0) = 0,
