@@ -15,6 +15,9 @@
 
 #include "libescapade/bal/results.hpp"
 #include "libescapade/bal/sample.hpp"
+#include "libescapade/cohort/cohort.hpp"
+#include "libescapade/report/cohort_report.hpp"
+#include "libescapade/sim/sim.hpp"
 #include "libescapade/base/error.hpp"
 #include "libescapade/comp/comp.hpp"
 #include "libescapade/fcs/fcs.hpp"
@@ -215,6 +218,8 @@ const gate::WorkspaceSample& workspace_sample(const gate::Workspace& w, const st
 }
 
 }  // namespace
+
+py::object json_loads(const std::string& text) { return py::module_::import("json").attr("loads")(text); }
 
 PYBIND11_MODULE(_escapade, m) {
   m.doc() = "Escapade: exact, fast flow cytometry (libescapade) for Python";
@@ -592,9 +597,97 @@ PYBIND11_MODULE(_escapade, m) {
           const bal::SampleAnalysis s = bal::analyze_sample(path, o);
           json = bal::results_json({s.data(), s.analysis, o.gating_template, o.panel, s.fish ? &*s.fish : nullptr, s.flags});
         }
-        return py::module_::import("json").attr("loads")(json);
+        return json_loads(json);
       },
       py::arg("path"), py::arg("panel") = "bal_escape", py::arg("template") = py::none(), py::arg("fish") = py::none(),
       py::arg("review") = py::none(), py::arg("negative_control") = py::none(), py::arg("dataset") = 0, py::arg("threads") = 1,
       "The automatic B-ALL escape analysis of one FCS file: the content of `escapade analyze`'s results.json, as a dict.");
+
+  m.def(
+      "simulate",
+      [](const std::string& phase, std::size_t events, std::uint64_t seed, const std::string& instrument, std::optional<std::string> relapse_kind,
+         bool random_world, int threads) {
+        sim::SampleOptions o;
+        o.phase = sim::parse_phase(phase);
+        o.events = events;
+        o.seed = seed;
+        o.instrument = instrument;
+        if (relapse_kind) o.relapse_kind = sim::parse_relapse_kind(*relapse_kind);
+        if (random_world) o.variation = sim::Variation::random(seed);
+        o.num_threads = threads;
+        sim::SimulatedSample s;
+        {
+          py::gil_scoped_release release;
+          s = sim::simulate_sample(o);
+        }
+        auto sample = std::make_shared<Sample>();
+        sample->source = "<simulated " + phase + " seed " + std::to_string(seed) + ">";
+        sample->data = std::make_shared<const fcs::DataSet>(std::move(s.data_set));
+        py::array_t<std::uint8_t> labels(static_cast<py::ssize_t>(s.labels.size()));
+        std::copy(s.labels.begin(), s.labels.end(), labels.mutable_data());
+        return py::make_tuple(sample, labels, json_loads(sim::truth_json(s.truth)));
+      },
+      py::arg("phase") = "diagnosis", py::arg("events") = 100000, py::arg("seed") = 1, py::arg("instrument") = "bd-lyric",
+      py::arg("relapse_kind") = py::none(), py::arg("random_world") = false, py::arg("threads") = 0,
+      "A simulated B-ALL marrow tube in memory: (Sample, labels as uint8 per event, truth as a dict). random_world "
+      "draws the world's departures from the default (sim::Variation::random) from the seed.");
+
+  m.def(
+      "cohort_run",
+      [](const std::filesystem::path& manifest, const std::filesystem::path& db, int jobs, const std::string& panel, bool force_rerun,
+         std::size_t max_samples) {
+        cohort::RunSummary r;
+        {
+          py::gil_scoped_release release;
+          const cohort::Manifest rows = cohort::read_manifest(manifest);
+          cohort::RunOptions o;
+          o.jobs = jobs;
+          o.panel = bal::load_panel(panel);
+          o.force_rerun = force_rerun;
+          o.max_samples = max_samples;
+          r = cohort::run_cohort(rows, db, o);
+        }
+        py::dict d;
+        d["total"] = r.total;
+        d["analysed"] = r.analysed;
+        d["skipped"] = r.skipped;
+        d["failed"] = r.failed;
+        d["not_started"] = r.not_started;
+        d["seconds"] = r.seconds;
+        d["summary"] = r.summary();
+        return d;
+      },
+      py::arg("manifest"), py::arg("db"), py::arg("jobs") = 1, py::arg("panel") = "bal_escape", py::arg("force_rerun") = false,
+      py::arg("max_samples") = 0,
+      "`escapade cohort run`: analyses every new or changed sample of the manifest into the SQLite database.");
+
+  m.def(
+      "cohort_report",
+      [](const std::filesystem::path& db, const std::filesystem::path& out, std::optional<double> reference_pct) {
+        report::CohortReportOptions o;
+        o.reference_pct = reference_pct;
+        report::CohortReportFiles files;
+        std::size_t samples = 0, patients = 0;
+        {
+          py::gil_scoped_release release;
+          const cohort::Store store = cohort::Store::open(db, {.read_only = true});
+          const report::CohortAnalysis a = report::analyze_cohort(store, o);
+          files = report::write_cohort_report(a, out, o);
+          samples = a.samples_complete;
+          patients = a.patients;
+        }
+        py::dict d;
+        d["html"] = files.html.string();
+        d["pdf"] = files.pdf.string();
+        std::vector<std::string> tables, figures;
+        for (const auto& t : files.tables) tables.push_back(t.string());
+        for (const auto& f : files.figures) figures.push_back(f.string());
+        d["tables"] = tables;
+        d["figures"] = figures;
+        d["samples"] = samples;
+        d["patients"] = patients;
+        return d;
+      },
+      py::arg("db"), py::arg("out"), py::arg("reference_pct") = py::none(),
+      "`escapade cohort report`: the cohort report (HTML, PDF, tables, figures) of a database into `out`.");
 }

@@ -27,10 +27,13 @@ from ._escapade import (  # noqa: F401
     WorkspaceError,
     __version__,
     analyze,
+    cohort_report,
+    cohort_run,
     asinh,
     hyperlog,
     linear,
     log,
     logicle,
     read_fcs,
+    simulate,
 )

@@ -236,3 +236,34 @@ def test_tutorial_example_runs():
         assert run.returncode == 0, run.stderr
         assert "flowjo_count" in run.stdout
         assert (pathlib.Path(d) / "ab_t_cells.png").exists()
+
+
+def test_simulate_gives_a_sample_with_its_labels_and_truth():
+    sample, labels, truth = escapade.simulate("diagnosis", events=20000, seed=5)
+    assert sample.event_count == labels.size == truth["events"]
+    assert labels.dtype == np.uint8
+    assert "CD19" in " ".join(sample.pns_labels)
+
+
+def test_cohort_run_and_report_as_the_cli():
+    cli = os.environ.get("ESCAPADE_CLI_PATH")
+    if not cli:
+        pytest.skip("ESCAPADE_CLI_PATH is set by ctest")
+    with tempfile.TemporaryDirectory() as d:
+        d = pathlib.Path(d)
+        subprocess.run([cli, "simulate", "cohort", "--patients", "3", "--events", "20000", "--seed", "4", "--out", str(d / "c"), "-q"],
+                       check=True, stdout=subprocess.DEVNULL)
+        ours = escapade.cohort_run(d / "c" / "manifest.tsv", d / "py.db", jobs=2)
+        assert ours["failed"] == 0 and ours["analysed"] == ours["total"] > 0
+        subprocess.run([cli, "cohort", "run", str(d / "c" / "manifest.tsv"), "--db", str(d / "cli.db"), "-q"], check=True,
+                       stdout=subprocess.DEVNULL)
+        report = escapade.cohort_report(d / "py.db", d / "report")
+        assert pathlib.Path(report["html"]).exists() and report["samples"] == ours["total"]
+        # The same numbers as the CLI's own database: every stored population count.
+        import sqlite3
+
+        def counts(db):
+            with sqlite3.connect(db) as c:
+                return sorted(c.execute("select * from populations").fetchall())
+
+        assert counts(d / "py.db") == counts(d / "cli.db")
