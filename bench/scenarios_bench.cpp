@@ -53,25 +53,13 @@ void BM_RandomScenarios(benchmark::State& state) {
   const std::size_t count = env != nullptr ? std::strtoull(env, nullptr, 10) : 500;
   const bool verbose = std::getenv("ESCAPADE_SCENARIO_VERBOSE") != nullptr;
   const bal::Panel panel = bal::builtin_panel();
-  const std::vector<sim::Phase> phases{sim::Phase::diagnosis, sim::Phase::remission, sim::Phase::relapse,
-                                       sim::Phase::pre_therapy, sim::Phase::day30_car_t};
-  const auto instruments = sim::instrument_names();
   std::size_t estimate = 0, denominator = 0, both = 0, failed_runs = 0;
   std::map<std::string, std::size_t> presence;  // "who/truth/call" → samples
   std::map<std::string, std::pair<std::size_t, std::size_t>> by_phase;
   for (auto _ : state) {
     for (std::size_t i = 0; i < count; ++i) {
       const std::uint64_t seed = 900000 + i;
-      sim::SampleOptions o;
-      o.seed = seed;
-      o.phase = phases[seed % phases.size()];
-      o.instrument = instruments[(seed / phases.size()) % instruments.size()];
-      o.events = static_cast<std::size_t>(20000 * std::pow(10.0, static_cast<double>((seed * 7919) % 1000) / 1000.0));
-      o.variation = sim::Variation::random(seed);
-      // No normal CD34+ cells is a world of dominant blasts, not of a regenerating marrow.
-      if (o.phase == sim::Phase::remission || o.phase == sim::Phase::day30_car_t) o.variation.normal_cd34_factor = std::max(o.variation.normal_cd34_factor, 0.3);
-      if (o.phase == sim::Phase::relapse) o.relapse_kind = seed % 3 == 0 ? sim::RelapseKind::cd19neg : sim::RelapseKind::cd19pos;
-      o.num_threads = 1;
+      const sim::SampleOptions o = sim::benchmark_scenario(seed);
       const auto s = sim::simulate_sample(o);
       const auto ideal = sim::ideal_analyst(s);
       const double labels_pct = ideal.cd34 == 0 ? 0.0

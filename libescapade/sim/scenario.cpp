@@ -1,5 +1,6 @@
 // Knobs → scenario: validation, the phase defaults the papers imply, and the per-event
 // label probabilities (SPEC.md "Populations"; seed 001 Table 1 and Figure 2).
+#include <array>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -173,6 +174,23 @@ Variation Variation::random(std::uint64_t seed) {
   if (rng.bernoulli(0.4)) v.spillover_factor = rng.uniform(1.2, 2.5);
   v.shuffle_fluorochromes = rng.bernoulli(0.5);
   return v;
+}
+
+SampleOptions benchmark_scenario(std::uint64_t seed) {
+  static constexpr std::array<Phase, 5> phases{Phase::diagnosis, Phase::remission, Phase::relapse, Phase::pre_therapy,
+                                               Phase::day30_car_t};
+  const auto instruments = instrument_names();
+  SampleOptions o;
+  o.seed = seed;
+  o.phase = phases[seed % phases.size()];
+  o.instrument = instruments[(seed / phases.size()) % instruments.size()];
+  o.events = static_cast<std::size_t>(20000 * std::pow(10.0, static_cast<double>((seed * 7919) % 1000) / 1000.0));
+  o.variation = Variation::random(seed);
+  // No normal CD34+ cells is a world of dominant blasts, not of a regenerating marrow.
+  if (o.phase == Phase::remission || o.phase == Phase::day30_car_t) o.variation.normal_cd34_factor = std::max(o.variation.normal_cd34_factor, 0.3);
+  if (o.phase == Phase::relapse) o.relapse_kind = seed % 3 == 0 ? RelapseKind::cd19neg : RelapseKind::cd19pos;
+  o.num_threads = 1;
+  return o;
 }
 
 std::vector<std::string> instrument_names() {

@@ -248,6 +248,12 @@ struct IdealAnalyst {
 /// @throws InputError(reference) if the sample's panel lacks CD19 or CD22.
 [[nodiscard]] IdealAnalyst ideal_analyst(const SimulatedSample& sample, double quantile = 0.995);
 
+/// Scenario `seed` of the escape-analysis benchmark (bench/scenarios_bench.cpp): its phase
+/// (seed mod 5), instrument, event count (20,000 to 200,000, log-uniform over seeds), a random
+/// world (`Variation::random(seed)`, with normal CD34+ cells in remission and after CAR-T) and,
+/// at relapse, a CD19− relapse for every third seed. One sample per seed, on one thread.
+[[nodiscard]] SampleOptions benchmark_scenario(std::uint64_t seed);
+
 /// Simulates one sample. Thread-safe; uses up to `options.num_threads` threads.
 /// @throws InputError(invalid_argument) as resolve_scenario.
 [[nodiscard]] SimulatedSample simulate_sample(const SampleOptions& options);
