@@ -78,12 +78,7 @@ Command add_gate(CLI::App& parent) {
               if (!args->common.quiet) {
                 for (const auto& w : ds.warnings) std::cerr << "escapade gate: warning: " << w.message() << '\n';
               }
-              gate::ApplyOptions options;
-              options.file_spillover = ds.spillover ? &*ds.spillover : nullptr;
-              options.file_spillover_problem = ds.spillover_problem ? &*ds.spillover_problem : nullptr;
-              options.num_threads = args->common.threads;
-              options.events_source = file;
-              options.file_spillover_keyword = ds.spillover_keyword;
+              const gate::ApplyOptions options = gate::file_apply_options(ds, file, args->common.threads);
               const gate::GatingResult result = gate::apply(plan, ds.events, options);
               GatedSample sample;
               sample.sample = std::filesystem::path(file).filename().string();

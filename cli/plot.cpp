@@ -111,12 +111,7 @@ Command add_plot(CLI::App& parent) {
             const gate::GatingPlan plan =
                 args->gatingml.empty() ? gate::GatingPlan(input.string()) : gate::read_gatingml_file(args->gatingml);
 
-            gate::ApplyOptions options;
-            options.file_spillover = ds.spillover ? &*ds.spillover : nullptr;
-            options.file_spillover_problem = ds.spillover_problem ? &*ds.spillover_problem : nullptr;
-            options.num_threads = args->common.threads;
-            options.events_source = input.string();
-            options.file_spillover_keyword = ds.spillover_keyword;
+            const gate::ApplyOptions options = gate::file_apply_options(ds, input.string(), args->common.threads);
             if (args->compensate && !ds.spillover && !args->common.quiet) {
               std::cerr << "escapade plot: warning: " << input.string()
                         << ": --compensate: the file has no spillover; values are uncompensated\n";

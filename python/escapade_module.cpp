@@ -128,17 +128,6 @@ std::shared_ptr<Sample> read_sample(const std::filesystem::path& path, std::size
   return s;
 }
 
-gate::ApplyOptions apply_options(const Sample& s, int threads) {
-  gate::ApplyOptions o;
-  const fcs::DataSet& ds = *s.data;
-  o.file_spillover = ds.spillover ? &*ds.spillover : nullptr;
-  o.file_spillover_problem = ds.spillover_problem ? &*ds.spillover_problem : nullptr;
-  o.file_spillover_keyword = ds.spillover_keyword;
-  o.events_source = s.source;
-  o.num_threads = threads;
-  return o;
-}
-
 std::string file_name(const std::string& path) { return std::filesystem::path(path).filename().string(); }
 
 Results gate_sample(const std::shared_ptr<const gate::GatingPlan>& plan, const std::shared_ptr<const Sample>& sample, int threads) {
@@ -148,7 +137,7 @@ Results gate_sample(const std::shared_ptr<const gate::GatingPlan>& plan, const s
   r.sample_name = file_name(sample->source);
   {
     py::gil_scoped_release release;
-    r.result = std::make_shared<const gate::GatingResult>(gate::apply(*plan, sample->data->events, apply_options(*sample, threads)));
+    r.result = std::make_shared<const gate::GatingResult>(gate::apply(*plan, sample->data->events, gate::file_apply_options(*sample->data, sample->source, threads)));
   }
   for (const auto& id : plan->populations()) r.labels[id] = id;
   return r;
@@ -469,7 +458,7 @@ PYBIND11_MODULE(_escapade, m) {
             report::DensityPlot plot;
             {
               py::gil_scoped_release release;
-              const gate::ApplyOptions options = apply_options(*r.sample, 0);
+              const gate::ApplyOptions options = gate::file_apply_options(*r.sample->data, r.sample->source);
               const report::PopulationPlot made = report::population_plot(*r.sample->data, r.sample->source, *r.plan, request, options);
               plot = report::make_density_plot(*r.plan, r.sample->data->events, made.spec, r.result.get(), options);
               report::RenderOptions ro;
@@ -571,7 +560,6 @@ PYBIND11_MODULE(_escapade, m) {
               r.labels[p.id] = p.path;
               r.flowjo[p.id] = p.flowjo_count;
             }
-            // Results are addressed by FlowJo path as well as by id.
             return r;
           },
           py::arg("sample"), py::arg("fcs") = py::none(), py::arg("threads") = 0,

@@ -570,7 +570,6 @@ class Pipeline {
   // hematogones or progenitors below them cannot move. NaN without CD3 or a CD3+
   // population of 200 SSC-low events.
   struct TCells {
-    double cd3_min = nan;      ///< the CD3 split of the SSC-low events: T cells above
     double cd45_median = nan;  ///< their CD45 median
     double cd45_edge = nan;    ///< their CD45 median less their upper side's reach
   };
@@ -595,7 +594,6 @@ class Pipeline {
     const double median = autogate::quantile(x45, 0.5);
     const double reach = autogate::side_reach(x45, median, true);
     if (!std::isfinite(reach)) return out;
-    out.cd3_min = t.value;
     out.cd45_median = median;
     out.cd45_edge = median - reach;
     return out;

@@ -797,4 +797,14 @@ double GatingResult::percent_of_total(std::string_view id) const {
   return 100.0 * static_cast<double>(my_counts[index(id)]) / static_cast<double>(my_events);
 }
 
+ApplyOptions file_apply_options(const fcs::DataSet& data, std::string events_source, int num_threads) {
+  ApplyOptions o;
+  o.file_spillover = data.spillover ? &*data.spillover : nullptr;
+  o.file_spillover_problem = data.spillover_problem ? &*data.spillover_problem : nullptr;
+  o.file_spillover_keyword = data.spillover_keyword;
+  o.events_source = std::move(events_source);
+  o.num_threads = num_threads;
+  return o;
+}
+
 }  // namespace escapade::gate

@@ -30,6 +30,7 @@
 #include "libescapade/base/error.hpp"
 #include "libescapade/base/event_matrix.hpp"
 #include "libescapade/comp/comp.hpp"
+#include "libescapade/fcs/fcs.hpp"
 #include "libescapade/fcs/spillover.hpp"
 #include "libescapade/transform/transform.hpp"
 
@@ -297,6 +298,10 @@ struct ApplyOptions {
   /// must outlive the call.
   std::vector<std::pair<Dimension, std::span<const double>>> known_values;
 };
+
+/// ApplyOptions for the events of `data`, read from the file `events_source`: the file's own
+/// spillover (or the problem with it) for `FCS` dimensions, and the file named in errors.
+[[nodiscard]] ApplyOptions file_apply_options(const fcs::DataSet& data, std::string events_source, int num_threads = 0);
 
 /// Memberships of every population of a plan on one event matrix. Immutable.
 class GatingResult {
